@@ -1,0 +1,52 @@
+// A delivery: one received message plus the evidence of how it arrived. Fields a source does not
+// have stay empty. `seq` and the content hash/size are filled in by the store. A delivery id is
+// "<tenant>:<seq>" (for example "acme:42" or "_no-tenant:7"): stable, printable, unique per
+// archive root. Plain data; thread-safe as a value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive/tenant_id.hpp"
+#include "journal/envelope.hpp"
+#include "util/sha256.hpp"
+#include "util/time.hpp"
+
+namespace postjournal::archive {
+
+struct Delivery {
+  std::uint64_t seq = 0;  // assigned at commit; 1, 2, 3 ... per tenant
+  util::TimeUs received = 0;
+  std::string source;  // listener name, mailbox name, or "import"
+  std::string client_ip;
+  std::string helo;
+  std::string tls_version;
+  std::string tls_cipher;
+  std::string sasl_login;
+  std::string spf_result;
+  std::string queue_id;
+  std::string mail_from;
+  std::vector<std::string> rcpt_to;
+  journal::JournalEnvelope envelope;
+  std::vector<std::string> anomalies;
+  util::Digest content_sha256{};
+  std::uint64_t size = 0;
+  bool operator==(const Delivery&) const = default;
+};
+
+struct DeliveryId {
+  TenantId tenant;
+  std::uint64_t seq;
+  std::string str() const;
+  static std::optional<DeliveryId> parse(std::string_view text);
+};
+
+// Lower-cased addresses under which a delivery is indexed: envelope sender, on-behalf-of, every
+// recipient (BCC and expanded members included) and the lists they were expanded from, plus the
+// SMTP MAIL FROM. Sorted, unique.
+std::vector<std::string> participants(const Delivery& d);
+
+}  // namespace postjournal::archive

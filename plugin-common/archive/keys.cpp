@@ -1,0 +1,48 @@
+#include "archive/keys.hpp"
+
+#include "util/bytes.hpp"
+
+namespace postjournal::archive::keys {
+
+std::string seq(std::uint64_t s) {
+  std::string k;
+  util::put_be64(k, s);
+  return k;
+}
+
+std::uint64_t seq_of_suffix(std::string_view key) {
+  return key.size() < 8 ? 0 : util::get_be64(key.substr(key.size() - 8));
+}
+
+std::string time(util::TimeUs t, std::uint64_t s) {
+  std::string k;
+  util::put_be64(k, static_cast<std::uint64_t>(t < 0 ? 0 : t));
+  util::put_be64(k, s);
+  return k;
+}
+
+std::string text_prefix(std::string_view text) {
+  std::string k(text);
+  k.push_back('\0');
+  return k;
+}
+
+std::string text(std::string_view text, std::uint64_t s) {
+  std::string k = text_prefix(text);
+  util::put_be64(k, s);
+  return k;
+}
+
+std::string chunk(const util::Digest& sha, std::uint32_t index) {
+  std::string k(util::as_bytes(sha));
+  util::put_be32(k, index);
+  return k;
+}
+
+std::string content(const util::Digest& sha, std::uint64_t s) {
+  std::string k(util::as_bytes(sha));
+  util::put_be64(k, s);
+  return k;
+}
+
+}  // namespace postjournal::archive::keys

@@ -1,0 +1,210 @@
+#include "archive/lmdb_env.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace postjournal::archive {
+
+namespace {
+constexpr std::string_view kVersionKey = "version";
+constexpr std::string_view kArchiveVersion = "1";
+
+MDB_val to_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+}  // namespace
+
+LmdbError::LmdbError(int code, const std::string& what)
+    : std::runtime_error(what + ": " + mdb_strerror(code)), code_(code) {}
+
+void check_lmdb(int rc, const char* what) {
+  if (rc != 0) throw LmdbError(rc, what);
+}
+
+Txn::Txn(MDB_env* env, MDB_txn* parent, unsigned flags) {
+  check_lmdb(mdb_txn_begin(env, parent, flags, &txn_), "mdb_txn_begin");
+}
+
+Txn& Txn::operator=(Txn&& o) noexcept {
+  if (this != &o) {
+    abort();
+    txn_ = o.txn_;
+    o.txn_ = nullptr;
+  }
+  return *this;
+}
+
+void Txn::commit() {
+  MDB_txn* t = txn_;
+  txn_ = nullptr;  // LMDB frees the handle whether commit succeeds or not
+  check_lmdb(mdb_txn_commit(t), "mdb_txn_commit");
+}
+
+void Txn::abort() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) const {
+  MDB_val k = to_val(key);
+  MDB_val v{};
+  int rc = mdb_get(txn_, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check_lmdb(rc, "mdb_get");
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  check_lmdb(mdb_put(txn_, dbi, &k, &v, flags), "mdb_put");
+}
+
+bool Txn::del(MDB_dbi dbi, std::string_view key) {
+  MDB_val k = to_val(key);
+  int rc = mdb_del(txn_, dbi, &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  check_lmdb(rc, "mdb_del");
+  return true;
+}
+
+Cursor::Cursor(const Txn& txn, MDB_dbi dbi) {
+  check_lmdb(mdb_cursor_open(txn.get(), dbi, &cur_), "mdb_cursor_open");
+}
+
+Cursor::~Cursor() { mdb_cursor_close(cur_); }
+
+bool Cursor::op(MDB_cursor_op o) {
+  int rc = mdb_cursor_get(cur_, &k_, &v_, o);
+  if (rc == MDB_NOTFOUND) return false;
+  check_lmdb(rc, "mdb_cursor_get");
+  return true;
+}
+
+bool Cursor::seek(std::string_view key) {
+  k_ = to_val(key);
+  return op(MDB_SET_RANGE);
+}
+bool Cursor::first() { return op(MDB_FIRST); }
+bool Cursor::last() { return op(MDB_LAST); }
+bool Cursor::next() { return op(MDB_NEXT); }
+bool Cursor::prev() { return op(MDB_PREV); }
+
+Environment::Environment(std::string dir, EnvOptions opts) : dir_(std::move(dir)), opts_(opts) {
+  std::unique_lock lock(lock_);
+  open_locked();
+}
+
+Environment::~Environment() {
+  std::unique_lock lock(lock_);
+  close_locked();
+}
+
+void Environment::close_locked() {
+  if (env_ != nullptr) mdb_env_close(env_);
+  env_ = nullptr;
+}
+
+void Environment::open_locked() {
+  check_lmdb(mdb_env_create(&env_), "mdb_env_create");
+  try {
+    check_lmdb(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
+    check_lmdb(mdb_env_set_mapsize(env_, std::min(opts_.initial_map_size, opts_.max_map_size)),
+               "mdb_env_set_mapsize");
+    check_lmdb(mdb_env_open(env_, dir_.c_str(), MDB_NOTLS, 0640), "mdb_env_open");
+    Txn txn(env_, nullptr, 0);
+    auto open = [&txn](const char* name) {
+      MDB_dbi dbi = 0;
+      check_lmdb(mdb_dbi_open(txn.get(), name, MDB_CREATE, &dbi), "mdb_dbi_open");
+      return dbi;
+    };
+    dbs_.meta = open("meta");
+    dbs_.deliveries = open("deliveries");
+    dbs_.chain = open("chain");
+    dbs_.contents = open("contents");
+    dbs_.chunks = open("chunks");
+    dbs_.by_time = open("by_time");
+    dbs_.by_msgid = open("by_msgid");
+    dbs_.by_addr = open("by_addr");
+    dbs_.by_content = open("by_content");
+    auto version = txn.get(dbs_.meta, kVersionKey);
+    if (!version) {
+      txn.put(dbs_.meta, kVersionKey, kArchiveVersion);
+    } else if (*version != kArchiveVersion) {
+      throw std::runtime_error("archive " + dir_ + " has format version " + std::string(*version) +
+                               ", this program understands version " +
+                               std::string(kArchiveVersion) + "; upgrade postjournal");
+    }
+    txn.commit();
+  } catch (...) {
+    close_locked();
+    throw;
+  }
+}
+
+void Environment::adopt_foreign_growth() {
+  std::unique_lock lock(lock_);
+  check_lmdb(mdb_env_set_mapsize(env_, 0), "mdb_env_set_mapsize");
+}
+
+Environment::ReadTxn Environment::begin(unsigned flags) const {
+  for (;;) {
+    std::shared_lock lock(lock_);
+    try {
+      return ReadTxn{std::move(lock), Txn(env_, nullptr, flags)};
+    } catch (const LmdbError& e) {
+      if (e.code() != MDB_MAP_RESIZED) throw;
+    }
+    const_cast<Environment*>(this)->adopt_foreign_growth();
+  }
+}
+
+Environment::ReadTxn Environment::begin_read() const { return begin(MDB_RDONLY); }
+
+Environment::ReadTxn Environment::begin_write() { return begin(0); }
+
+std::uint64_t Environment::map_size() const {
+  std::shared_lock lock(lock_);
+  MDB_envinfo info{};
+  check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
+  return info.me_mapsize;
+}
+
+bool Environment::grow(std::uint64_t extra_bytes) {
+  std::unique_lock lock(lock_);
+  MDB_envinfo info{};
+  MDB_stat st{};
+  check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
+  check_lmdb(mdb_env_stat(env_, &st), "mdb_env_stat");
+  std::uint64_t current = info.me_mapsize;
+  if (current >= opts_.max_map_size) return false;
+  std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  std::uint64_t target = std::max(current * 2, used + extra_bytes * 2);
+  constexpr std::uint64_t kStep = 1ull << 20;
+  target = (target + kStep - 1) / kStep * kStep;
+  target = std::min(target, opts_.max_map_size);
+  check_lmdb(mdb_env_set_mapsize(env_, target), "mdb_env_set_mapsize");
+  return true;
+}
+
+void Environment::reserve(std::uint64_t extra_bytes) {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  {
+    std::shared_lock lock(lock_);
+    check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
+    check_lmdb(mdb_env_stat(env_, &st), "mdb_env_stat");
+  }
+  std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  // Overflow pages, branch pages and copy-on-write need headroom beyond the raw bytes.
+  std::uint64_t needed = used + extra_bytes + extra_bytes / 4 + (4ull << 20);
+  if (needed > info.me_mapsize) grow(needed - used);
+}
+
+void Environment::reopen() {
+  std::unique_lock lock(lock_);
+  close_locked();
+  open_locked();
+}
+
+}  // namespace postjournal::archive

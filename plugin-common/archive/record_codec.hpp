@@ -1,0 +1,23 @@
+// The stored form of a delivery record. Layout: "PJDR", a big-endian u16 format version, then
+// the fields of that version in a fixed order (varints and length-prefixed strings). The record
+// does not contain `seq` (it is the key). Decoding never trusts the bytes: a truncated or corrupt
+// record or a version newer than kRecordVersion gives an error message, never a crash.
+// Thread-safe (pure).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "archive/delivery.hpp"
+
+namespace postjournal::archive {
+
+inline constexpr std::uint16_t kRecordVersion = 1;
+
+std::string encode_delivery(const Delivery& d);
+
+// Fills `out` (except seq) and returns an empty string, or returns what is wrong.
+std::string decode_delivery(std::string_view bytes, Delivery& out);
+
+}  // namespace postjournal::archive

@@ -1,0 +1,34 @@
+// Process-wide registry of open tenant archives under one or more archive roots. Guarantees one
+// LMDB environment per directory per process (LMDB's rule): opening the same tenant under the
+// same root twice returns the same TenantArchive; the first opener's options win. An archive
+// closes when the last shared_ptr to it is dropped. Open archives only after fork(), never
+// before. Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "archive/tenant_archive.hpp"
+
+namespace postjournal::archive {
+
+class Registry {
+ public:
+  static Registry& instance();
+
+  // Throws std::runtime_error / LmdbError / std::system_error when the archive cannot be opened.
+  std::shared_ptr<TenantArchive> open(const std::string& root, const TenantId& tenant,
+                                      const ArchiveOptions& opts = {});
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::weak_ptr<TenantArchive>> open_;
+};
+
+// Tenants (and the No Tenant queue) that have an archive directory under root, sorted.
+std::vector<TenantId> list_tenants(const std::string& root);
+
+}  // namespace postjournal::archive

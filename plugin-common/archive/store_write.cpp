@@ -1,0 +1,64 @@
+#include "archive/store_write.hpp"
+
+#include <algorithm>
+
+#include "archive/chain.hpp"
+#include "archive/keys.hpp"
+#include "archive/record_codec.hpp"
+
+namespace postjournal::archive {
+
+namespace {
+
+bool store_content(Txn& txn, const Databases& dbs, const MessageBytes& bytes) {
+  std::string key(util::as_bytes(bytes.sha256()));
+  if (txn.get(dbs.contents, key)) return true;
+  std::string_view all = bytes.view();
+  ContentHeader h;
+  h.size = all.size();
+  h.chunk_size = static_cast<std::uint32_t>(keys::kChunkSize);
+  std::uint32_t index = 0;
+  for (std::size_t off = 0; off < all.size(); off += keys::kChunkSize, ++index) {
+    txn.put(dbs.chunks, keys::chunk(bytes.sha256(), index),
+            all.substr(off, std::min(keys::kChunkSize, all.size() - off)));
+  }
+  h.chunk_count = index;
+  txn.put(dbs.contents, key, encode_content_header(h));
+  return false;
+}
+
+}  // namespace
+
+WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes) {
+  WriteOutcome out;
+  d.content_sha256 = bytes.sha256();
+  d.size = bytes.size();
+  out.content_existed = store_content(txn, dbs, bytes);
+
+  ChainHead head;
+  if (auto h = txn.get(dbs.meta, keys::kHead)) {
+    auto decoded = decode_head(*h);
+    if (!decoded) throw LmdbError(MDB_CORRUPTED, "archive chain head is corrupt");
+    head = *decoded;
+  }
+  d.seq = head.seq + 1;
+  out.seq = d.seq;
+  std::string record = encode_delivery(d);
+  std::string seq_key = keys::seq(d.seq);
+  txn.put(dbs.deliveries, seq_key, record, MDB_APPEND);
+
+  txn.put(dbs.by_time, keys::time(d.received, d.seq), {});
+  if (!d.envelope.message_id.empty()) {
+    txn.put(dbs.by_msgid, keys::text(d.envelope.message_id, d.seq), {});
+  }
+  for (const auto& a : participants(d)) txn.put(dbs.by_addr, keys::text(a, d.seq), {});
+  txn.put(dbs.by_content, keys::content(d.content_sha256, d.seq), {});
+
+  head.link = chain_link(head.link, delivery_digest(record, d.content_sha256));
+  head.seq = d.seq;
+  txn.put(dbs.chain, seq_key, util::as_bytes(head.link), MDB_APPEND);
+  txn.put(dbs.meta, keys::kHead, encode_head(head));
+  return out;
+}
+
+}  // namespace postjournal::archive

@@ -1,0 +1,24 @@
+// Writes one delivery inside the caller's write transaction: the content once (content-addressed
+// by SHA-256, in chunks of keys::kChunkSize), the record under the next sequence number, the
+// time / Message-ID / participant / content indexes and the next hash-chain link.
+// Called only by the writer thread. Throws LmdbError (MDB_MAP_FULL included); on a throw the
+// caller aborts the transaction, so nothing of the delivery remains.
+#pragma once
+
+#include <cstdint>
+
+#include "archive/delivery.hpp"
+#include "archive/lmdb_env.hpp"
+#include "archive/message_bytes.hpp"
+
+namespace postjournal::archive {
+
+struct WriteOutcome {
+  std::uint64_t seq = 0;
+  bool content_existed = false;  // the bytes were already stored: only a delivery was added
+};
+
+// Sets d.seq, d.content_sha256 and d.size from the write.
+WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes);
+
+}  // namespace postjournal::archive

@@ -1,0 +1,54 @@
+// One tenant's archive (or the No Tenant queue): the LMDB environment in <root>/<tenant>/ and its
+// group-commit writer. Obtain instances from the Registry, which guarantees one per directory per
+// process. store() blocks until the delivery is durably committed (or failed); reads run in their
+// own read transaction and see a consistent snapshot. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archive/delivery.hpp"
+#include "archive/lmdb_env.hpp"
+#include "archive/message_bytes.hpp"
+#include "archive/query.hpp"
+#include "archive/verify.hpp"
+#include "archive/writer.hpp"
+
+namespace postjournal::archive {
+
+struct ArchiveOptions {
+  EnvOptions env;
+  WriterOptions writer;
+};
+
+class TenantArchive {
+ public:
+  // Creates <root>/<tenant>/ when missing. Throws on any failure to open.
+  TenantArchive(const std::string& root, TenantId tenant, const ArchiveOptions& opts);
+  ~TenantArchive();
+
+  const TenantId& tenant() const { return tenant_; }
+
+  std::future<StoreResult> submit(Delivery d, MessageBytes bytes);
+  StoreResult store(Delivery d, MessageBytes bytes) { return submit(std::move(d), std::move(bytes)).get(); }
+  WriterStats writer_stats() const { return writer_->stats(); }
+
+  std::optional<Delivery> get(std::uint64_t seq) const;
+  std::vector<Delivery> list(const TimeRange& range, std::size_t limit) const;
+  std::vector<Delivery> search(const SearchQuery& q) const;
+  // Streams [offset, offset+length) of the stored bytes; false when the content is unknown.
+  bool read(const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
+            const std::function<void(std::string_view)>& sink) const;
+  VerifyReport verify() const;
+  std::uint64_t map_size() const { return env_->map_size(); }
+
+ private:
+  TenantId tenant_;
+  std::unique_ptr<Environment> env_;
+  std::unique_ptr<Writer> writer_;
+};
+
+}  // namespace postjournal::archive

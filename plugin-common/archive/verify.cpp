@@ -1,0 +1,113 @@
+#include "archive/verify.hpp"
+
+#include <map>
+
+#include "archive/chain.hpp"
+#include "archive/delivery.hpp"
+#include "archive/keys.hpp"
+#include "archive/query.hpp"
+#include "archive/record_codec.hpp"
+
+namespace postjournal::archive {
+
+namespace {
+
+void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
+                     const std::map<util::Digest, std::string>& first_user) {
+  Cursor c(txn, dbs.contents);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    util::Digest sha{};
+    std::string where = "content " + util::to_hex(c.key());
+    if (c.key().size() != sha.size()) {
+      report.problems.push_back({where, "content key has a wrong length"});
+      continue;
+    }
+    std::copy(c.key().begin(), c.key().end(), reinterpret_cast<char*>(sha.data()));
+    if (auto it = first_user.find(sha); it != first_user.end()) where = it->second + " (" + where + ")";
+    auto header = decode_content_header(c.value());
+    if (!header) {
+      report.problems.push_back({where, "content header is corrupt"});
+      continue;
+    }
+    ++report.contents;
+    util::Sha256 h;
+    std::uint64_t seen = 0;
+    try {
+      read_content(txn, dbs, sha, 0, header->size, [&](std::string_view piece) {
+        h.update(piece);
+        seen += piece.size();
+      });
+    } catch (const std::exception& e) {
+      report.problems.push_back({where, e.what()});
+      continue;
+    }
+    report.content_bytes += seen;
+    if (seen != header->size) {
+      report.problems.push_back({where, "stored content is shorter than recorded"});
+    } else if (h.finish() != sha) {
+      report.problems.push_back({where, "stored content does not match its SHA-256"});
+    }
+  }
+}
+
+}  // namespace
+
+VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId& tenant) {
+  VerifyReport report;
+  std::map<util::Digest, std::string> first_user;  // content -> first delivery id using it
+  util::Digest prev_link{};
+  std::uint64_t expected = 1;
+  Cursor c(txn, dbs.deliveries);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    std::uint64_t seq = keys::seq_of_suffix(c.key());
+    std::string id = DeliveryId{tenant, seq}.str();
+    for (; expected < seq; ++expected) {
+      report.problems.push_back({DeliveryId{tenant, expected}.str(), "delivery was removed"});
+      if (auto link = txn.get(dbs.chain, keys::seq(expected)); link && link->size() == 32) {
+        std::copy(link->begin(), link->end(), reinterpret_cast<char*>(prev_link.data()));
+      }
+    }
+    expected = seq + 1;
+    ++report.deliveries;
+    Delivery d;
+    std::string err = decode_delivery(c.value(), d);
+    if (!err.empty()) {
+      report.problems.push_back({id, err});
+    } else {
+      if (!txn.get(dbs.contents, util::as_bytes(d.content_sha256))) {
+        report.problems.push_back({id, "its content " + util::to_hex(d.content_sha256) + " is missing"});
+      }
+      first_user.emplace(d.content_sha256, id);
+    }
+    auto stored = txn.get(dbs.chain, c.key());
+    util::Digest recomputed = chain_link(prev_link, delivery_digest(c.value(), d.content_sha256));
+    if (!stored || stored->size() != 32) {
+      report.problems.push_back({id, "chain link is missing"});
+      prev_link = recomputed;
+      continue;
+    }
+    if (*stored != util::as_bytes(recomputed)) {
+      report.problems.push_back({id, "delivery record or chain link was changed"});
+    }
+    std::copy(stored->begin(), stored->end(), reinterpret_cast<char*>(prev_link.data()));
+  }
+  std::optional<ChainHead> head;
+  if (auto hv = txn.get(dbs.meta, keys::kHead)) head = decode_head(*hv);
+  if (!head && report.deliveries > 0) {
+    report.problems.push_back({"chain head", "chain head is missing or corrupt"});
+  } else if (head) {
+    bool tail_removed = expected <= head->seq;
+    for (; expected <= head->seq; ++expected) {
+      report.problems.push_back({DeliveryId{tenant, expected}.str(), "delivery was removed"});
+    }
+    if (head->seq + 1 < expected) {
+      report.problems.push_back({"chain head", "deliveries exist beyond the chain head"});
+    } else if (!tail_removed && head->seq > 0 && head->link != prev_link) {
+      report.problems.push_back({"chain head", "chain head does not match the last link"});
+    }
+  }
+  verify_contents(txn, dbs, report, first_user);
+  return report;
+}
+
+}  // namespace postjournal::archive

@@ -1,0 +1,32 @@
+// Integrity check of one tenant archive (`postjournal verify`): every delivery record decodes,
+// sequence numbers are contiguous up to the chain head, every chain link equals
+// SHA-256(previous stored link || digest of the record and its content hash), the head matches
+// the last link, and every stored content re-hashes to its key with the recorded size. Each
+// problem names the delivery (or content) it concerns. Runs in one read transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "archive/lmdb_env.hpp"
+#include "archive/tenant_id.hpp"
+
+namespace postjournal::archive {
+
+struct VerifyProblem {
+  std::string where;  // delivery id ("acme:12") or "content <sha256>" or "chain head"
+  std::string what;
+};
+
+struct VerifyReport {
+  std::uint64_t deliveries = 0;
+  std::uint64_t contents = 0;
+  std::uint64_t content_bytes = 0;
+  std::vector<VerifyProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId& tenant);
+
+}  // namespace postjournal::archive

@@ -1,0 +1,129 @@
+#include "archive/writer.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "archive/store_write.hpp"
+
+namespace postjournal::archive {
+
+namespace {
+
+StoreResult failure_from(const LmdbError& e) {
+  StoreResult r;
+  r.status = (e.code() == MDB_MAP_FULL || e.code() == ENOSPC || e.code() == EDQUOT)
+                 ? StoreStatus::kFull
+                 : StoreStatus::kFailed;
+  r.error = e.what();
+  return r;
+}
+
+}  // namespace
+
+Writer::Writer(Environment& env, WriterOptions opts)
+    : env_(env), opts_(opts), thread_([this] { run(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+std::future<StoreResult> Writer::submit(Delivery d, MessageBytes bytes) {
+  Pending p{std::move(d), std::move(bytes), {}, {}};
+  auto fut = p.done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(p));
+  }
+  cv_.notify_one();
+  return fut;
+}
+
+WriterStats Writer::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Writer::run() {
+  for (;;) {
+    std::deque<Pending> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      if (opts_.max_wait.count() > 0 && queue_.size() < opts_.max_batch && !stopping_) {
+        cv_.wait_for(lock, opts_.max_wait,
+                     [this] { return stopping_ || queue_.size() >= opts_.max_batch; });
+      }
+      std::uint64_t bytes = 0;
+      while (!queue_.empty() && batch.size() < opts_.max_batch &&
+             (batch.empty() || bytes + queue_.front().bytes.size() <= opts_.max_batch_bytes)) {
+        bytes += queue_.front().bytes.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+  }
+}
+
+void Writer::commit_batch(std::deque<Pending>& batch) {
+  std::uint64_t bytes = 0;
+  for (const auto& p : batch) bytes += p.bytes.size();
+  StoreResult failure;
+  bool stored = false;
+  try {
+    env_.reserve(bytes);
+    bool reopened = false;
+    for (;;) {
+      int code = try_commit(batch, failure);
+      if (code == 0) {
+        stored = true;
+        break;
+      }
+      if (code == MDB_MAP_FULL && env_.grow(bytes)) continue;
+      if (code == MDB_PANIC && !reopened) {
+        // A failed meta write leaves LMDB's environment unusable until it is reopened.
+        env_.reopen();
+        reopened = true;
+        continue;
+      }
+      break;
+    }
+  } catch (const std::exception& e) {
+    failure.status = StoreStatus::kFailed;
+    failure.error = e.what();
+  }
+  if (stored) {
+    std::lock_guard lock(mu_);
+    stats_.commits++;
+    stats_.deliveries += batch.size();
+  } else {
+    for (auto& p : batch) p.result = failure;
+  }
+  for (auto& p : batch) p.done.set_value(std::move(p.result));
+}
+
+int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
+  try {
+    auto w = env_.begin_write();
+    for (auto& p : batch) {
+      Delivery d = p.delivery;
+      WriteOutcome o = write_delivery(w.txn, env_.dbs(), d, p.bytes);
+      p.result.status = StoreStatus::kStored;
+      p.result.seq = o.seq;
+      p.result.content_existed = o.content_existed;
+    }
+    w.txn.commit();
+    return 0;
+  } catch (const LmdbError& e) {
+    failure = failure_from(e);
+    return e.code();
+  }
+}
+
+}  // namespace postjournal::archive

@@ -1,0 +1,82 @@
+// The group-commit writer of one tenant archive: one thread per environment. Callers submit a
+// delivery and its bytes and wait on the returned future; the thread takes everything pending (up
+// to max_batch deliveries / max_batch_bytes, optionally waiting max_wait for more), writes it in
+// one transaction, commits with LMDB's full sync and only then completes the futures. Nobody is
+// told "stored" before the commit is on disk.
+//
+// Errors are results, never exceptions: a full map (after growing up to the configured cap) or a
+// full disk gives StoreStatus::kFull, other I/O or LMDB errors kFailed; the environment stays
+// intact (a panicked environment is reopened) and later batches are tried afresh.
+// Thread-safe: submit() from any thread. The destructor drains pending work, then joins.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "archive/delivery.hpp"
+#include "archive/lmdb_env.hpp"
+#include "archive/message_bytes.hpp"
+
+namespace postjournal::archive {
+
+enum class StoreStatus { kStored, kFull, kFailed };
+
+struct StoreResult {
+  StoreStatus status = StoreStatus::kFailed;
+  std::uint64_t seq = 0;
+  bool content_existed = false;
+  std::string error;  // empty when stored
+  bool ok() const { return status == StoreStatus::kStored; }
+};
+
+struct WriterOptions {
+  std::size_t max_batch = 256;
+  std::uint64_t max_batch_bytes = 256ull << 20;
+  std::chrono::microseconds max_wait{0};
+};
+
+struct WriterStats {
+  std::uint64_t commits = 0;
+  std::uint64_t deliveries = 0;
+};
+
+class Writer {
+ public:
+  Writer(Environment& env, WriterOptions opts);
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  std::future<StoreResult> submit(Delivery d, MessageBytes bytes);
+  WriterStats stats() const;
+
+ private:
+  struct Pending {
+    Delivery delivery;
+    MessageBytes bytes;
+    std::promise<StoreResult> done;
+    StoreResult result;
+  };
+  void run();
+  void commit_batch(std::deque<Pending>& batch);
+  // One attempt: 0 when committed (each item's result set), else the LMDB/errno code with
+  // `failure` filled in.
+  int try_commit(std::deque<Pending>& batch, StoreResult& failure);
+
+  Environment& env_;
+  WriterOptions opts_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace postjournal::archive

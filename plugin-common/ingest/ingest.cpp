@@ -1,0 +1,31 @@
+#include "ingest/ingest.hpp"
+
+#include "journal/extract.hpp"
+
+namespace postjournal::ingest {
+
+archive::Delivery make_delivery(const TransportFacts& facts, const archive::MessageBytes& bytes) {
+  archive::Delivery d;
+  d.received = facts.received != 0 ? facts.received : util::now_us();
+  d.source = facts.source;
+  d.client_ip = facts.client_ip;
+  d.helo = facts.helo;
+  d.tls_version = facts.tls_version;
+  d.tls_cipher = facts.tls_cipher;
+  d.sasl_login = facts.sasl_login;
+  d.spf_result = facts.spf_result;
+  d.queue_id = facts.queue_id;
+  d.mail_from = facts.mail_from;
+  d.rcpt_to = facts.rcpt_to;
+  d.anomalies = facts.anomalies;
+  d.envelope = journal::extract_envelope(bytes.view(), {facts.mail_from, facts.rcpt_to});
+  return d;
+}
+
+archive::StoreResult ingest(archive::TenantArchive& archive, const TransportFacts& facts,
+                            archive::MessageBytes bytes) {
+  archive::Delivery d = make_delivery(facts, bytes);
+  return archive.store(std::move(d), std::move(bytes));
+}
+
+}  // namespace postjournal::ingest

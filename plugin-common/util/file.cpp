@@ -1,0 +1,92 @@
+#include "util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace postjournal::util {
+
+namespace {
+[[noreturn]] void fail(int err, const std::string& what, const std::string& path) {
+  throw std::system_error(err, std::generic_category(), what + " " + path);
+}
+}  // namespace
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+UniqueFd open_read(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno, "cannot open", path);
+  return UniqueFd(fd);
+}
+
+std::uint64_t file_size(int fd, const std::string& path_for_errors) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(errno, "cannot stat", path_for_errors);
+  if (!S_ISREG(st.st_mode)) fail(EINVAL, "not a regular file:", path_for_errors);
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::string read_at(int fd, std::uint64_t offset, std::size_t len, const std::string& path) {
+  std::string out(len, '\0');
+  std::size_t got = 0;
+  while (got < len) {
+    ssize_t n = ::pread(fd, out.data() + got, len - got, static_cast<off_t>(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(errno, "cannot read", path);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  UniqueFd fd = open_read(path);
+  std::uint64_t size = file_size(fd.get(), path);
+  std::string out = read_at(fd.get(), 0, static_cast<std::size_t>(size), path);
+  if (out.size() != size) fail(EIO, "file changed while reading", path);
+  return out;
+}
+
+void write_all(int fd, std::string_view bytes, const std::string& path_for_errors) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(errno, "cannot write", path_for_errors);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(errno, "cannot open directory", dir);
+  UniqueFd guard(fd);
+  if (::fsync(fd) != 0) fail(errno, "cannot fsync directory", dir);
+}
+
+void make_dirs(const std::string& dir) {
+  if (dir.empty()) return;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) fail(ENOTDIR, "not a directory:", dir);
+    return;
+  }
+  auto slash = dir.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
+  make_dirs(parent);
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) fail(errno, "cannot create", dir);
+  fsync_dir(parent);
+}
+
+}  // namespace postjournal::util

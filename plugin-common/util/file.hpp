@@ -1,0 +1,48 @@
+// File-descriptor RAII and whole-file helpers. No mail knowledge.
+// Errors: functions that can fail throw std::system_error carrying the errno saved at the failing
+// call and a message naming the operation and path. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace postjournal::util {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+UniqueFd open_read(const std::string& path);
+std::uint64_t file_size(int fd, const std::string& path_for_errors);
+std::string read_file(const std::string& path);
+// Reads up to len bytes at offset; returns fewer only at end of file.
+std::string read_at(int fd, std::uint64_t offset, std::size_t len, const std::string& path);
+void write_all(int fd, std::string_view bytes, const std::string& path_for_errors);
+// Creates dir and missing parents (mode 0750); fsyncs each parent it changed.
+void make_dirs(const std::string& dir);
+void fsync_dir(const std::string& dir);
+
+}  // namespace postjournal::util

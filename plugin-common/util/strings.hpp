@@ -1,0 +1,17 @@
+// Small string helpers with no mail knowledge. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postjournal::util {
+
+std::string to_lower_ascii(std::string_view s);
+std::string_view trim(std::string_view s);
+bool iequals_ascii(std::string_view a, std::string_view b);
+bool starts_with_icase(std::string_view s, std::string_view prefix);
+// Parses a non-negative decimal integer; false on empty input, junk or overflow.
+bool parse_u64(std::string_view s, unsigned long long& out);
+
+}  // namespace postjournal::util

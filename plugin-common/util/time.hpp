@@ -1,0 +1,25 @@
+// Timestamps as microseconds since the Unix epoch (UTC), and their text forms.
+// Pure functions except now_us(); thread-safe (uses gmtime_r/timegm).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace postjournal::util {
+
+using TimeUs = std::int64_t;
+
+TimeUs now_us();
+
+// "2026-11-29T06:47:22Z" (seconds precision, UTC).
+std::string format_iso8601(TimeUs t);
+// "Sun Nov 29 06:47:22 2026" as used in an mbox "From " line (UTC).
+std::string format_asctime(TimeUs t);
+
+// Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]Z" (or with a space instead of T, with or
+// without Z; always UTC) and "@<unix seconds>". Returns nullopt on anything else.
+std::optional<TimeUs> parse_time(std::string_view text);
+
+}  // namespace postjournal::util
