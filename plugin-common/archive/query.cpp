@@ -50,6 +50,12 @@ std::optional<Delivery> load_delivery(const Txn& txn, const Databases& dbs,
   return d;
 }
 
+std::uint64_t count_deliveries(const Txn& txn, const Databases& dbs) {
+  MDB_stat st{};
+  check_lmdb(mdb_stat(txn.get(), dbs.deliveries, &st), "mdb_stat");
+  return st.ms_entries;
+}
+
 std::vector<Delivery> list_deliveries(const Txn& txn, const Databases& dbs, const TenantId& tenant,
                                       const TimeRange& range, std::size_t limit) {
   std::vector<Delivery> out;

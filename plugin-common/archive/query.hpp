@@ -35,6 +35,8 @@ struct SearchQuery {
 std::optional<Delivery> load_delivery(const Txn& txn, const Databases& dbs,
                                       const TenantId& tenant, std::uint64_t seq);
 
+std::uint64_t count_deliveries(const Txn& txn, const Databases& dbs);
+
 // Newest first.
 std::vector<Delivery> list_deliveries(const Txn& txn, const Databases& dbs, const TenantId& tenant,
                                       const TimeRange& range, std::size_t limit);

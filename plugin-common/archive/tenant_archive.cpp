@@ -26,6 +26,11 @@ std::optional<Delivery> TenantArchive::get(std::uint64_t seq) const {
   return load_delivery(r.txn, env_->dbs(), tenant_, seq);
 }
 
+std::uint64_t TenantArchive::count() const {
+  auto r = env_->begin_read();
+  return count_deliveries(r.txn, env_->dbs());
+}
+
 std::vector<Delivery> TenantArchive::list(const TimeRange& range, std::size_t limit) const {
   auto r = env_->begin_read();
   return list_deliveries(r.txn, env_->dbs(), tenant_, range, limit);

@@ -37,6 +37,7 @@ class TenantArchive {
   WriterStats writer_stats() const { return writer_->stats(); }
 
   std::optional<Delivery> get(std::uint64_t seq) const;
+  std::uint64_t count() const;
   std::vector<Delivery> list(const TimeRange& range, std::size_t limit) const;
   std::vector<Delivery> search(const SearchQuery& q) const;
   // Streams [offset, offset+length) of the stored bytes; false when the content is unknown.

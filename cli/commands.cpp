@@ -1,0 +1,132 @@
+#include "commands.hpp"
+
+namespace postjournal::cli {
+
+namespace {
+
+OptionSpec flag(const char* n, char alias = 0) { return {n, alias, false, false}; }
+OptionSpec value(const char* n, char alias = 0) { return {n, alias, true, false}; }
+OptionSpec values(const char* n) { return {n, 0, true, true}; }
+
+}  // namespace
+
+std::vector<OptionSpec> global_options() {
+  return {value("config", 'c'), value("archive-root"), flag("help", 'h')};
+}
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"tenants", "tenants [--json]",
+       "List the tenants that have an archive under the archive root (the No Tenant queue is "
+       "_no-tenant), with their number of deliveries and the time of the newest one.",
+       {flag("json")}, run_tenants},
+      {"import",
+       "import [--tenant T] [--source NAME] [--mail-from A] [--rcpt R]... [--received TIME] "
+       "[--json] FILE...",
+       "Store each FILE (- for standard input) byte for byte as one delivery of tenant T, or of "
+       "the No Tenant queue when --tenant is not given. The journal envelope is extracted as for "
+       "mail received by SMTP; --mail-from and --rcpt supply an SMTP envelope, --source names the "
+       "source (default \"import\"), --received sets the receipt time (for migrations). The same "
+       "bytes imported again add a delivery, not a copy. Prints the id of each delivery.",
+       {value("tenant"), flag("no-tenant"), value("source"), value("mail-from"), values("rcpt"),
+        value("received"), flag("json")},
+       run_import},
+      {"list", "list [--tenant T | --no-tenant] [--since TIME] [--until TIME] [--limit N] [--json]",
+       "List deliveries, newest first, of one tenant or of all. --since is inclusive, --until "
+       "exclusive; --limit keeps the N newest.",
+       {value("tenant"), flag("no-tenant"), value("since"), value("until"), value("limit"),
+        flag("json")},
+       run_list},
+      {"search",
+       "search [--tenant T | --no-tenant] [--address A] [--message-id M] [--sha256 H] [--since "
+       "TIME] [--until TIME] [--limit N] [--json]",
+       "Find deliveries by participant address (the sender and every recipient, BCC and "
+       "expanded distribution-list members included; case-insensitive), by the original's "
+       "Message-ID (angle brackets optional), by content SHA-256 or by time. Criteria combine "
+       "with AND. Without --tenant every archive is searched.",
+       {value("tenant"), flag("no-tenant"), value("address"), value("message-id"),
+        value("sha256"), value("since"), value("until"), value("limit"), flag("json")},
+       run_search},
+      {"show", "show ID [--json]",
+       "Show everything recorded about one delivery: receipt time, source, transport evidence, "
+       "journal envelope, anomalies and the other deliveries of the same stored bytes.",
+       {flag("json")}, run_show},
+      {"export",
+       "export ID [--raw | --original] [-o FILE]\n       postjournal export --tenant T | "
+       "--no-tenant --mbox [--since TIME] [--until TIME] [-o FILE]",
+       "Write the exact stored bytes of a delivery (--raw, the default), or only the original "
+       "message embedded in a journal report (--original; the whole message for plain copies). "
+       "Their SHA-256 equals the one shown by `show`. With --mbox, write a tenant's deliveries, "
+       "oldest first, as an mboxrd file (line ends converted to LF, From_ lines quoted). -o "
+       "writes FILE atomically instead of standard output.",
+       {flag("raw"), flag("original"), value("output", 'o'), flag("mbox"), value("tenant"),
+        flag("no-tenant"), value("since"), value("until")},
+       run_export},
+      {"verify", "verify [--tenant T | --no-tenant] [--json]",
+       "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "
+       "delivery record is intact and linked into the tenant's hash chain, and no delivery was "
+       "removed. Each problem names the delivery it concerns.",
+       {value("tenant"), flag("no-tenant"), flag("json")}, run_verify},
+      {"check-config", "check-config [-c FILE]",
+       "Load and validate the configuration file; print the first error as FILE:LINE: message.",
+       {}, run_check_config},
+      {"show-config", "show-config [--sample]",
+       "Print the effective configuration with defaults filled in, or with --sample the "
+       "documented sample file generated from the schema.",
+       {flag("sample")}, run_show_config},
+  };
+  return kCommands;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+std::string command_help(const Command& c) {
+  return "usage: postjournal " + std::string(c.synopsis) + "\n\n" + c.description +
+         "\n\nGlobal options: -c FILE, --archive-root DIR (see postjournal --help).\n";
+}
+
+std::string manual() {
+  std::string m =
+      "NAME\n"
+      "       postjournal - operate the postjournal email journaling archive\n\n"
+      "SYNOPSIS\n";
+  for (const auto& c : commands()) m += "       postjournal " + std::string(c.synopsis) + "\n";
+  m +=
+      "\nDESCRIPTION\n"
+      "       postjournal reads and maintains the per-tenant archives written by\n"
+      "       postjournal-milter and postjournal-fetch. Each tenant has one LMDB archive in\n"
+      "       ARCHIVE_ROOT/TENANT/; mail that matched no tenant is in ARCHIVE_ROOT/_no-tenant/.\n"
+      "       A delivery id is TENANT:NUMBER (for example acme:42 or _no-tenant:7).\n"
+      "       TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or @UNIXSECONDS.\n\n"
+      "COMMANDS\n";
+  for (const auto& c : commands()) {
+    m += "       " + std::string(c.name) + "\n              " + c.description + "\n\n";
+  }
+  m +=
+      "GLOBAL OPTIONS\n"
+      "       -c, --config FILE   configuration file (default /etc/postjournal/postjournal.yaml;\n"
+      "                           when the default file does not exist, built-in defaults apply)\n"
+      "       --archive-root DIR  use DIR instead of archive.root from the configuration\n"
+      "       --json              where accepted: print one JSON document\n"
+      "       -h, --help          this manual, or one command's help after its name\n\n"
+      "EXIT STATUS\n"
+      "       0 success; 1 not found or verify found problems; 64 usage error; 65 bad data;\n"
+      "       66 input file missing; 70 internal error; 75 archive full (retry after freeing\n"
+      "       space); 78 configuration error.\n\n"
+      "FILES\n"
+      "       /etc/postjournal/postjournal.yaml   configuration\n"
+      "       /var/lib/postjournal/               default archive root\n\n"
+      "EXAMPLES\n"
+      "       postjournal import --tenant acme report.eml\n"
+      "       postjournal search --tenant acme --address bcc.person@acme.example\n"
+      "       postjournal export acme:42 --original -o original.eml\n"
+      "       postjournal verify\n";
+  return m;
+}
+
+}  // namespace postjournal::cli

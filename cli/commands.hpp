@@ -1,0 +1,41 @@
+// The postjournal subcommands: one table of name, synopsis, manual text, options and entry
+// point. The table drives dispatch, `--help` and the manual page, so they cannot disagree.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "context.hpp"
+
+namespace postjournal::cli {
+
+struct Command {
+  const char* name;
+  const char* synopsis;  // after "postjournal "
+  const char* description;
+  std::vector<OptionSpec> options;
+  int (*run)(const Context&, const Args&);
+};
+
+const std::vector<Command>& commands();
+const Command* find_command(const std::string& name);
+std::vector<OptionSpec> global_options();
+
+std::string manual();                        // the whole man page
+std::string command_help(const Command& c);  // one command's section
+
+int run_import(const Context&, const Args&);
+int run_tenants(const Context&, const Args&);
+int run_list(const Context&, const Args&);
+int run_search(const Context&, const Args&);
+int run_show(const Context&, const Args&);
+int run_export(const Context&, const Args&);
+int run_verify(const Context&, const Args&);
+int run_check_config(const Context&, const Args&);
+int run_show_config(const Context&, const Args&);
+
+// Writes bytes to stdout or to the -o FILE (created 0640, replaced atomically).
+void write_output(const Args& args, std::string_view bytes);
+
+}  // namespace postjournal::cli

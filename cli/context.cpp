@@ -1,0 +1,69 @@
+#include "context.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+namespace postjournal::cli {
+
+archive::ArchiveOptions Context::archive_options() const {
+  archive::ArchiveOptions o;
+  o.env.initial_map_size = config.archive_initial_map_size;
+  o.env.max_map_size = config.archive_max_map_size;
+  o.writer.max_batch = config.archive_batch_max;
+  o.writer.max_batch_bytes = config.archive_batch_bytes;
+  o.writer.max_wait = std::chrono::milliseconds(config.archive_batch_wait_ms);
+  return o;
+}
+
+std::shared_ptr<archive::TenantArchive> Context::open_for_write(const archive::TenantId& t) const {
+  return archive::Registry::instance().open(root, t, archive_options());
+}
+
+std::shared_ptr<archive::TenantArchive> Context::open_existing(const archive::TenantId& t) const {
+  struct stat st {};
+  std::string data = root + "/" + t.str() + "/data.mdb";
+  if (::stat(data.c_str(), &st) != 0) {
+    throw CommandError(kExitProblem, "no archive for " +
+                                         (t.is_no_tenant() ? std::string("the No Tenant queue")
+                                                           : "tenant '" + t.str() + "'") +
+                                         " under " + root);
+  }
+  return open_for_write(t);
+}
+
+std::optional<archive::TenantId> Context::selected_tenant(const Args& args) const {
+  if (args.has("no-tenant")) {
+    if (args.has("tenant")) throw UsageError("--tenant and --no-tenant exclude each other");
+    return archive::TenantId::no_tenant();
+  }
+  auto t = args.value("tenant");
+  if (!t) return std::nullopt;
+  auto id = archive::TenantId::parse(*t);
+  if (!id) {
+    throw UsageError("invalid tenant id '" + *t + "' (expected [a-z0-9][a-z0-9-]{0,62})");
+  }
+  return id;
+}
+
+std::vector<archive::TenantId> Context::selected_or_all(const Args& args) const {
+  if (auto t = selected_tenant(args)) return {*t};
+  return archive::list_tenants(root);
+}
+
+archive::DeliveryId parse_id(const std::string& text) {
+  auto id = archive::DeliveryId::parse(text);
+  if (!id) throw UsageError("invalid delivery id '" + text + "' (expected TENANT:NUMBER)");
+  return *id;
+}
+
+std::optional<util::TimeUs> parse_time_option(const Args& args, const std::string& name) {
+  auto v = args.value(name);
+  if (!v) return std::nullopt;
+  auto t = util::parse_time(*v);
+  if (!t) throw UsageError("--" + name + ": cannot read time '" + *v +
+                           "' (use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @UNIXSECONDS)");
+  return t;
+}
+
+}  // namespace postjournal::cli

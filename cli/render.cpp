@@ -1,0 +1,175 @@
+#include "render.hpp"
+
+#include <algorithm>
+
+namespace postjournal::cli {
+
+namespace {
+
+std::string sender_of(const archive::Delivery& d) {
+  return d.envelope.sender.empty() ? d.mail_from : d.envelope.sender;
+}
+
+std::string id_of(const Listed& l) { return archive::DeliveryId{l.tenant, l.delivery.seq}.str(); }
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+void string_list(util::JsonWriter& w, const std::vector<std::string>& v) {
+  w.begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+}
+
+}  // namespace
+
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7F ? '?' : c);
+  }
+  return out;
+}
+
+void sort_newest_first(std::vector<Listed>& v) {
+  std::stable_sort(v.begin(), v.end(), [](const Listed& a, const Listed& b) {
+    if (a.delivery.received != b.delivery.received) return a.delivery.received > b.delivery.received;
+    if (a.tenant != b.tenant) return a.tenant < b.tenant;
+    return a.delivery.seq > b.delivery.seq;
+  });
+}
+
+std::string list_text(const std::vector<Listed>& v) {
+  std::size_t id_w = 2;
+  for (const auto& l : v) id_w = std::max(id_w, id_of(l).size());
+  std::string out = pad("ID", id_w) + "  " + pad("RECEIVED", 20) + "  " + pad("SIZE", 9) + "  " +
+                    pad("SENDER", 30) + "  SUBJECT\n";
+  for (const auto& l : v) {
+    const auto& d = l.delivery;
+    out += pad(id_of(l), id_w) + "  " + util::format_iso8601(d.received) + "  " +
+           pad(std::to_string(d.size), 9) + "  " + pad(printable(sender_of(d)), 30) + "  " +
+           printable(d.envelope.subject) + "\n";
+  }
+  out += std::to_string(v.size()) + (v.size() == 1 ? " delivery\n" : " deliveries\n");
+  return out;
+}
+
+void summary_json(util::JsonWriter& w, const Listed& l) {
+  const auto& d = l.delivery;
+  w.key("id").value(id_of(l));
+  w.key("tenant").value(l.tenant.str());
+  w.key("received").value(util::format_iso8601(d.received));
+  w.key("sha256").value(util::to_hex(d.content_sha256));
+  w.key("size").value(d.size);
+  w.key("message_id").string_or_null(d.envelope.message_id);
+  w.key("sender").string_or_null(sender_of(d));
+  w.key("recipients").begin_array();
+  for (const auto& r : d.envelope.recipients) w.value(r.address);
+  w.end_array();
+  w.key("source").value(d.source);
+  w.key("subject").value(d.envelope.subject);
+}
+
+std::string list_json(const std::vector<Listed>& v) {
+  util::JsonWriter w;
+  w.begin_array();
+  for (const auto& l : v) {
+    w.begin_object();
+    summary_json(w, l);
+    w.end_object();
+  }
+  w.end_array();
+  return w.str();
+}
+
+std::string show_json(const Listed& l, const std::vector<std::string>& same_content) {
+  const auto& d = l.delivery;
+  const auto& e = d.envelope;
+  util::JsonWriter w;
+  w.begin_object();
+  summary_json(w, l);
+  w.key("client_ip").string_or_null(d.client_ip);
+  w.key("helo").string_or_null(d.helo);
+  w.key("tls_version").string_or_null(d.tls_version);
+  w.key("tls_cipher").string_or_null(d.tls_cipher);
+  w.key("sasl_login").string_or_null(d.sasl_login);
+  w.key("spf_result").string_or_null(d.spf_result);
+  w.key("queue_id").string_or_null(d.queue_id);
+  w.key("mail_from").value(d.mail_from);
+  w.key("rcpt_to");
+  string_list(w, d.rcpt_to);
+  w.key("envelope").begin_object();
+  w.key("format").value(e.format);
+  w.key("wrapped_in_ndr").value(e.wrapped_in_ndr);
+  w.key("decrypted_copy").value(e.decrypted_copy);
+  w.key("on_behalf_of").string_or_null(e.on_behalf_of);
+  w.key("recipients").begin_array();
+  for (const auto& r : e.recipients) {
+    w.begin_object();
+    w.key("address").value(r.address);
+    w.key("kind").value(journal::to_string(r.kind));
+    w.key("expanded_from").string_or_null(r.expanded_from);
+    w.key("forwarded_from").string_or_null(r.forwarded_from);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("original_offset").value(e.original_offset);
+  w.key("original_size").value(e.original_size);
+  w.key("anomalies");
+  string_list(w, e.anomalies);
+  w.end_object();
+  w.key("anomalies");
+  string_list(w, d.anomalies);
+  w.key("same_content");
+  string_list(w, same_content);
+  w.end_object();
+  return w.str();
+}
+
+std::string show_text(const Listed& l, const std::vector<std::string>& same_content) {
+  const auto& d = l.delivery;
+  const auto& e = d.envelope;
+  std::string out;
+  auto line = [&out](const char* label, std::string_view value) {
+    if (!value.empty()) out += pad(label, 15) + printable(value) + "\n";
+  };
+  line("id:", id_of(l));
+  line("received:", util::format_iso8601(d.received));
+  line("source:", d.source);
+  line("size:", std::to_string(d.size));
+  line("sha256:", util::to_hex(d.content_sha256));
+  line("client:", d.client_ip);
+  line("helo:", d.helo);
+  line("tls:", d.tls_version.empty() ? "" : d.tls_version + " " + d.tls_cipher);
+  line("sasl login:", d.sasl_login);
+  line("spf:", d.spf_result);
+  line("queue id:", d.queue_id);
+  line("mail from:", d.mail_from);
+  for (const auto& r : d.rcpt_to) line("rcpt to:", r);
+  line("format:", e.format + (e.wrapped_in_ndr ? " (wrapped in NDR)" : "") +
+                      (e.decrypted_copy ? " (with decrypted copy)" : ""));
+  line("sender:", e.sender);
+  line("on behalf of:", e.on_behalf_of);
+  line("subject:", e.subject);
+  line("message-id:", e.message_id);
+  for (const auto& r : e.recipients) {
+    std::string v = std::string(journal::to_string(r.kind)) + " " + r.address;
+    if (!r.expanded_from.empty()) v += " (expanded from " + r.expanded_from + ")";
+    if (!r.forwarded_from.empty()) v += " (forwarded from " + r.forwarded_from + ")";
+    line("recipient:", v);
+  }
+  if (e.format != "plain" && !e.format.empty()) {
+    line("original:", std::to_string(e.original_size) + " bytes at offset " +
+                          std::to_string(e.original_offset));
+  }
+  for (const auto& a : e.anomalies) line("anomaly:", a);
+  for (const auto& a : d.anomalies) line("anomaly:", a);
+  for (const auto& s : same_content) line("same content:", s);
+  return out;
+}
+
+}  // namespace postjournal::cli

@@ -1,0 +1,32 @@
+// How deliveries look on the terminal and in --json. The JSON keys of a listing are stable:
+// id, tenant, received, sha256, size, message_id, sender, recipients, source, subject.
+// `show` adds the full evidence. Text output replaces control characters so that hostile header
+// values cannot drive the terminal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "archive/delivery.hpp"
+#include "util/json_writer.hpp"
+
+namespace postjournal::cli {
+
+struct Listed {
+  archive::TenantId tenant;
+  archive::Delivery delivery;
+};
+
+void sort_newest_first(std::vector<Listed>& v);
+
+std::string list_text(const std::vector<Listed>& v);
+std::string list_json(const std::vector<Listed>& v);
+
+void summary_json(util::JsonWriter& w, const Listed& l);
+// `same_content`: ids of the other deliveries of the same stored bytes.
+std::string show_text(const Listed& l, const std::vector<std::string>& same_content);
+std::string show_json(const Listed& l, const std::vector<std::string>& same_content);
+
+std::string printable(std::string_view s);
+
+}  // namespace postjournal::cli
