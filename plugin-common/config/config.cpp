@@ -39,6 +39,26 @@ void assign(Config& c, const KeySpec& k, const std::string& text, const std::str
   c.*k.number_field = v;
 }
 
+// The text as comment lines of at most 99 columns.
+std::string wrap_comment(std::string_view text, const std::string& prefix) {
+  std::string out;
+  std::string line = prefix;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(' ', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(pos, end - pos);
+    if (line.size() > prefix.size() && line.size() + 1 + word.size() > 99) {
+      out += line + "\n";
+      line = prefix;
+    }
+    if (line.size() > prefix.size()) line += ' ';
+    line += word;
+    pos = end + 1;
+  }
+  return out + line + "\n";
+}
+
 }  // namespace
 
 Config defaults() {
@@ -100,7 +120,7 @@ std::string render_sample() {
       section = k.section;
       out += "\n" + section + ":\n";
     }
-    out += "  # " + std::string(k.doc) + "\n";
+    out += wrap_comment(k.doc, "  # ");
     out += "  " + std::string(k.name) + ": " + k.default_text + "\n";
   }
   return out;

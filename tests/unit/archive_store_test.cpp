@@ -1,0 +1,272 @@
+#include <gtest/gtest.h>
+#include <lmdb.h>
+
+#include <set>
+#include <thread>
+
+#include "archive/keys.hpp"
+#include "archive/record_codec.hpp"
+#include "test_support.hpp"
+
+using namespace postjournal;
+using namespace postjournal::archive;
+using postjournal::test::make_message;
+using postjournal::test::TempDir;
+
+namespace {
+
+TenantId acme() { return *TenantId::parse("acme"); }
+
+std::string read_all(const TenantArchive& a, const Delivery& d) {
+  std::string out;
+  EXPECT_TRUE(a.read(d.content_sha256, 0, d.size, [&out](std::string_view p) { out.append(p); }));
+  return out;
+}
+
+// Direct LMDB access for tampering, with the archive closed.
+class RawEnv {
+ public:
+  explicit RawEnv(const std::string& dir) {
+    mdb_env_create(&env_);
+    mdb_env_set_maxdbs(env_, 16);
+    EXPECT_EQ(mdb_env_open(env_, dir.c_str(), 0, 0640), 0);
+    EXPECT_EQ(mdb_txn_begin(env_, nullptr, 0, &txn_), 0);
+  }
+  ~RawEnv() {
+    EXPECT_EQ(mdb_txn_commit(txn_), 0);
+    mdb_env_close(env_);
+  }
+  MDB_dbi dbi(const char* name) {
+    MDB_dbi d = 0;
+    EXPECT_EQ(mdb_dbi_open(txn_, name, 0, &d), 0);
+    return d;
+  }
+  std::string get(const char* db, const std::string& key) {
+    MDB_val k{key.size(), const_cast<char*>(key.data())}, v{};
+    EXPECT_EQ(mdb_get(txn_, dbi(db), &k, &v), 0);
+    return std::string(static_cast<char*>(v.mv_data), v.mv_size);
+  }
+  void put(const char* db, const std::string& key, const std::string& value) {
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{value.size(), const_cast<char*>(value.data())};
+    EXPECT_EQ(mdb_put(txn_, dbi(db), &k, &v, 0), 0);
+  }
+  void del(const char* db, const std::string& key) {
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    EXPECT_EQ(mdb_del(txn_, dbi(db), &k, nullptr), 0);
+  }
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+};
+
+}  // namespace
+
+TEST(Archive, RoundTripIsByteIdenticalIncludingLargeMessages) {
+  TempDir dir;
+  auto a = Registry::instance().open(dir.path(), acme());
+  std::string small = make_message("a@x.test", "b@x.test", "small", "<s@x>");
+  std::string large = make_message("a@x.test", "b@x.test", "large", "<l@x>", "");
+  for (int i = 0; large.size() < 3 * keys::kChunkSize + 123; ++i) {
+    large += "line " + std::to_string(i) + std::string(70, static_cast<char>('a' + i % 26)) + "\r\n";
+  }
+  large.push_back('\0');  // NUL bytes are kept as they are
+  for (const std::string* m : {&small, &large}) {
+    StoreResult r = test::store(*a, *m);
+    ASSERT_TRUE(r.ok()) << r.error;
+    auto d = a->get(r.seq);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->size, m->size());
+    EXPECT_EQ(d->content_sha256, util::sha256(*m));
+    EXPECT_EQ(read_all(*a, *d), *m);
+  }
+  std::string middle;
+  auto d = a->get(2);
+  a->read(d->content_sha256, keys::kChunkSize - 5, 10, [&](std::string_view p) { middle += p; });
+  EXPECT_EQ(middle, large.substr(keys::kChunkSize - 5, 10));
+}
+
+TEST(Archive, DuplicateContentIsStoredOnceWithTwoDeliveries) {
+  TempDir dir;
+  auto a = Registry::instance().open(dir.path(), acme());
+  std::string m = make_message("a@x.test", "b@x.test", "dup", "<dup@x>");
+  StoreResult first = test::store(*a, m, 1000);
+  StoreResult second = test::store(*a, m, 2000, "other-source");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_FALSE(first.content_existed);
+  EXPECT_TRUE(second.content_existed);
+  EXPECT_NE(first.seq, second.seq);
+  VerifyReport v = a->verify();
+  EXPECT_EQ(v.deliveries, 2u);
+  EXPECT_EQ(v.contents, 1u);
+  EXPECT_EQ(v.content_bytes, m.size());
+  EXPECT_EQ(a->get(second.seq)->source, "other-source");
+}
+
+TEST(Archive, EveryIndexFindsWhatItShould) {
+  TempDir dir;
+  auto a = Registry::instance().open(dir.path(), acme());
+  const util::TimeUs day = 86400LL * 1000000;
+  ASSERT_TRUE(test::store(*a, make_message("Ann <ann@x.test>", "bob@y.test", "1", "<one@x>"), 10 * day).ok());
+  ASSERT_TRUE(test::store(*a, make_message("cat@x.test", "Bob <BOB@y.test>, dan@y.test", "2", "<two@x>"), 20 * day).ok());
+  ASSERT_TRUE(test::store(*a, make_message("eve@x.test", "fay@y.test", "3", "<three@x>"), 30 * day).ok());
+
+  auto seqs = [](const std::vector<Delivery>& v) {
+    std::vector<std::uint64_t> s;
+    for (const auto& d : v) s.push_back(d.seq);
+    return s;
+  };
+  using V = std::vector<std::uint64_t>;
+  EXPECT_EQ(seqs(a->list({}, 0)), (V{3, 2, 1}));
+  EXPECT_EQ(seqs(a->list({}, 2)), (V{3, 2}));
+  EXPECT_EQ(seqs(a->list({20 * day, 30 * day}, 0)), (V{2}));
+  EXPECT_EQ(seqs(a->list({std::nullopt, 20 * day}, 0)), (V{1}));
+
+  SearchQuery q;
+  q.address = "bob@Y.TEST";
+  EXPECT_EQ(seqs(a->search(q)), (V{2, 1}));
+  q.range.since = 15 * day;
+  EXPECT_EQ(seqs(a->search(q)), (V{2}));
+  SearchQuery by_id;
+  by_id.message_id = "two@x";
+  EXPECT_EQ(seqs(a->search(by_id)), (V{2}));
+  by_id.message_id = "<nope@x>";
+  EXPECT_TRUE(a->search(by_id).empty());
+  SearchQuery by_hash;
+  by_hash.content_sha256 = a->get(3)->content_sha256;
+  EXPECT_EQ(seqs(a->search(by_hash)), (V{3}));
+  SearchQuery sender;
+  sender.address = "ann@x.test";
+  EXPECT_EQ(seqs(a->search(sender)), (V{1}));
+}
+
+TEST(Archive, TenantIdsThatAreNotSafeNamesAreRefused) {
+  for (const std::string& bad : {std::string("../x"), std::string(".."), std::string(),
+                                 std::string("Acme"), std::string("a/b"), std::string("-acme"),
+                                 std::string("a b"), std::string("_no-tenant"),
+                                 std::string("x\0y", 3)}) {
+    EXPECT_FALSE(TenantId::parse(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(TenantId::parse(std::string(64, 'a')).has_value());
+  EXPECT_TRUE(TenantId::parse(std::string(63, 'a')).has_value());
+  EXPECT_TRUE(TenantId::parse("acme-2").has_value());
+  EXPECT_TRUE(TenantId::parse_any("_no-tenant")->is_no_tenant());
+  EXPECT_FALSE(DeliveryId::parse("../x:1").has_value());
+  EXPECT_FALSE(DeliveryId::parse("acme:0").has_value());
+  EXPECT_EQ(DeliveryId::parse("_no-tenant:7")->str(), "_no-tenant:7");
+}
+
+TEST(Archive, RegistryGivesOneEnvironmentPerDirectory) {
+  TempDir dir;
+  auto a = Registry::instance().open(dir.path(), acme());
+  auto b = Registry::instance().open(dir.path() + "/./", acme());
+  auto c = Registry::instance().open(dir.path(), TenantId::no_tenant());
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_NE(a.get(), c.get());
+  EXPECT_EQ(list_tenants(dir.path()), (std::vector<TenantId>{TenantId::no_tenant(), acme()}));
+}
+
+TEST(Archive, ConcurrentProducersAreGroupCommitted) {
+  TempDir dir;
+  auto a = Registry::instance().open(dir.path(), acme());
+  constexpr int kThreads = 8, kEach = 50;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<std::uint64_t>> seqs(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = test::store(*a, make_message("a@x", "b@y", "t", "<" + std::to_string(t) + "." +
+                                                                        std::to_string(i) + "@x>"));
+        if (r.ok()) seqs[static_cast<std::size_t>(t)].push_back(r.seq);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::uint64_t> all;
+  for (const auto& s : seqs) all.insert(s.begin(), s.end());
+  EXPECT_EQ(all.size(), std::size_t{kThreads * kEach});
+  EXPECT_EQ(*all.rbegin(), std::uint64_t{kThreads * kEach});
+  EXPECT_TRUE(a->verify().ok());
+  EXPECT_LE(a->writer_stats().commits, a->writer_stats().deliveries);
+}
+
+TEST(Archive, RecordFromANewerVersionGivesAClearError) {
+  Delivery d;
+  d.source = "x";
+  std::string bytes = encode_delivery(d);
+  Delivery back;
+  EXPECT_EQ(decode_delivery(bytes, back), "");
+  EXPECT_EQ(back, d);
+  bytes[5] = static_cast<char>(kRecordVersion + 1);
+  EXPECT_NE(decode_delivery(bytes, back).find("newer than this program"), std::string::npos);
+  EXPECT_NE(decode_delivery(encode_delivery(d).substr(0, 12), back).find("corrupt"),
+            std::string::npos);
+}
+
+class Tamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto a = Registry::instance().open(dir_.path(), acme());
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(test::store(*a, make_message("a@x", "b@y", "s" + std::to_string(i),
+                                                  "<" + std::to_string(i) + "@x>"))
+                      .ok());
+    }
+    ASSERT_TRUE(a->verify().ok());
+    sha_ = a->get(2)->content_sha256;
+  }
+  VerifyReport verify() { return Registry::instance().open(dir_.path(), acme())->verify(); }
+  std::string env_dir() const { return dir_.path() + "/acme"; }
+
+  TempDir dir_;
+  util::Digest sha_{};
+};
+
+TEST_F(Tamper, FlippedContentByteIsFoundAndNamed) {
+  {
+    RawEnv raw(env_dir());
+    std::string chunk = raw.get("chunks", keys::chunk(sha_, 0));
+    chunk[10] ^= 1;
+    raw.put("chunks", keys::chunk(sha_, 0), chunk);
+  }
+  VerifyReport r = verify();
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].where.rfind("acme:2 (content ", 0), 0u) << r.problems[0].where;
+  EXPECT_NE(r.problems[0].what.find("does not match"), std::string::npos);
+}
+
+TEST_F(Tamper, EditedRecordIsFoundAndNamed) {
+  {
+    RawEnv raw(env_dir());
+    Delivery d;
+    ASSERT_EQ(decode_delivery(raw.get("deliveries", keys::seq(3)), d), "");
+    d.envelope.subject = "innocent";
+    raw.put("deliveries", keys::seq(3), encode_delivery(d));
+  }
+  VerifyReport r = verify();
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].where, "acme:3");
+}
+
+TEST_F(Tamper, RemovedDeliveryIsFoundAndNamed) {
+  {
+    RawEnv raw(env_dir());
+    raw.del("deliveries", keys::seq(2));
+    raw.del("chain", keys::seq(2));
+  }
+  VerifyReport r = verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.problems[0].where, "acme:2");
+  EXPECT_EQ(r.problems[0].what, "delivery was removed");
+}
+
+TEST_F(Tamper, RemovedLastDeliveryIsFound) {
+  {
+    RawEnv raw(env_dir());
+    raw.del("deliveries", keys::seq(4));
+  }
+  VerifyReport r = verify();
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].where, "acme:4");
+}

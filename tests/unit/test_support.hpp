@@ -1,0 +1,49 @@
+// Helpers shared by the unit tests: a temporary directory removed at the end of the test, and
+// message builders. No network, no root.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "archive/registry.hpp"
+#include "ingest/ingest.hpp"
+
+namespace postjournal::test {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pjtest.XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A small CRLF message with the given headers and body.
+inline std::string make_message(const std::string& from, const std::string& to,
+                                const std::string& subject, const std::string& message_id,
+                                const std::string& body = "Hello.\r\n") {
+  return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
+         "\r\nMessage-ID: " + message_id + "\r\n\r\n" + body;
+}
+
+inline archive::StoreResult store(archive::TenantArchive& a, const std::string& bytes,
+                                  util::TimeUs received = 0, const std::string& source = "test") {
+  ingest::TransportFacts f;
+  f.received = received;
+  f.source = source;
+  return ingest::ingest(a, f, archive::MessageBytes::from_string(bytes));
+}
+
+}  // namespace postjournal::test

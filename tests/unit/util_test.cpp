@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "util/bytes.hpp"
+#include "util/json_writer.hpp"
+#include "util/sha256.hpp"
+#include "util/time.hpp"
+
+using namespace postjournal::util;
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(to_hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256 h;
+  h.update("a");
+  h.update("bc");
+  EXPECT_EQ(h.finish(), sha256("abc"));
+}
+
+TEST(Sha256, HexRoundTripAndRejects) {
+  Digest d = sha256("x");
+  Digest back{};
+  ASSERT_TRUE(digest_from_hex(to_hex(d), back));
+  EXPECT_EQ(back, d);
+  EXPECT_FALSE(digest_from_hex("abc", back));
+  EXPECT_FALSE(digest_from_hex(std::string(64, 'g'), back));
+}
+
+TEST(Time, ParseAndFormat) {
+  struct Case {
+    const char* in;
+    const char* iso;  // nullptr: must be rejected
+  } cases[] = {
+      {"2026-11-29", "2026-11-29T00:00:00Z"},
+      {"2026-11-29T06:47:22Z", "2026-11-29T06:47:22Z"},
+      {"2026-11-29 06:47", "2026-11-29T06:47:00Z"},
+      {"@0", "1970-01-01T00:00:00Z"},
+      {"@1700000000", "2023-11-14T22:13:20Z"},
+      {"2026-13-01", nullptr},
+      {"2026-11-29T25:00Z", nullptr},
+      {"yesterday", nullptr},
+      {"2026-11-29T06:47:22+01:00", nullptr},
+      {"", nullptr},
+  };
+  for (const auto& c : cases) {
+    auto t = parse_time(c.in);
+    if (c.iso == nullptr) {
+      EXPECT_FALSE(t.has_value()) << c.in;
+    } else {
+      ASSERT_TRUE(t.has_value()) << c.in;
+      EXPECT_EQ(format_iso8601(*t), c.iso) << c.in;
+    }
+  }
+  EXPECT_EQ(format_asctime(0), "Thu Jan  1 00:00:00 1970");
+}
+
+TEST(Json, EscapesAndReplacesInvalidUtf8) {
+  JsonWriter w(false);
+  w.begin_object().key("a").value(std::string_view("q\"\\\n\x01\xC3\xA9\xFF", 8)).key("n").null();
+  w.key("l").begin_array().value(std::uint64_t{3}).value(true).end_array().end_object();
+  EXPECT_EQ(w.str(), "{\"a\":\"q\\\"\\\\\\n\\u0001\xC3\xA9\xEF\xBF\xBD\",\"n\":null,\"l\":[3,true]}\n");
+}
+
+TEST(Json, MisuseThrows) {
+  JsonWriter w;
+  w.begin_object();
+  EXPECT_THROW(w.value("x"), std::logic_error);
+  EXPECT_THROW(w.str(), std::logic_error);
+}
+
+TEST(Bytes, VarintRoundTripAndTruncation) {
+  std::string s;
+  for (std::uint64_t v : {0ull, 127ull, 128ull, 300ull, ~0ull}) put_varint(s, v);
+  put_bytes(s, "hello");
+  ByteReader r(s);
+  for (std::uint64_t v : {0ull, 127ull, 128ull, 300ull, ~0ull}) {
+    std::uint64_t got = 1;
+    ASSERT_TRUE(r.varint(got));
+    EXPECT_EQ(got, v);
+  }
+  std::string str;
+  ASSERT_TRUE(r.bytes(str));
+  EXPECT_EQ(str, "hello");
+  EXPECT_TRUE(r.done());
+  ByteReader bad(std::string_view("\x05" "abc", 4));
+  EXPECT_FALSE(bad.bytes(str));
+  ByteReader endless(std::string(11, '\xFF'));
+  std::uint64_t v = 0;
+  EXPECT_FALSE(endless.varint(v));
+}
