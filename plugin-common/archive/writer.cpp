@@ -4,17 +4,26 @@
 #include <cstring>
 
 #include "archive/store_write.hpp"
+#include "util/file.hpp"
 
 namespace postjournal::archive {
 
 namespace {
 
-StoreResult failure_from(const LmdbError& e) {
+// LMDB reports a short write (the usual face of a full disk) as EIO, so an EIO with less free
+// space than the batch needs counts as a full disk too.
+StoreResult failure_from(const LmdbError& e, const std::string& dir, std::uint64_t batch_bytes) {
   StoreResult r;
-  r.status = (e.code() == MDB_MAP_FULL || e.code() == ENOSPC || e.code() == EDQUOT)
-                 ? StoreStatus::kFull
-                 : StoreStatus::kFailed;
   r.error = e.what();
+  bool full = e.code() == MDB_MAP_FULL || e.code() == ENOSPC || e.code() == EDQUOT;
+  if (!full && e.code() == EIO) {
+    try {
+      full = util::free_bytes(dir) < batch_bytes + (1ull << 20);
+    } catch (const std::exception&) {
+    }
+    if (full) r.error += " (No space left on device)";
+  }
+  r.status = full ? StoreStatus::kFull : StoreStatus::kFailed;
   return r;
 }
 
@@ -121,7 +130,9 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
     w.txn.commit();
     return 0;
   } catch (const LmdbError& e) {
-    failure = failure_from(e);
+    std::uint64_t bytes = 0;
+    for (const auto& p : batch) bytes += p.bytes.size();
+    failure = failure_from(e, env_.dir(), bytes);
     return e.code();
   }
 }

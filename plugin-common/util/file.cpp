@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,6 +74,12 @@ void fsync_dir(const std::string& dir) {
   if (fd < 0) fail(errno, "cannot open directory", dir);
   UniqueFd guard(fd);
   if (::fsync(fd) != 0) fail(errno, "cannot fsync directory", dir);
+}
+
+std::uint64_t free_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) fail(errno, "cannot statvfs", path);
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 void make_dirs(const std::string& dir) {

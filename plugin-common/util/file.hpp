@@ -44,5 +44,7 @@ void write_all(int fd, std::string_view bytes, const std::string& path_for_error
 // Creates dir and missing parents (mode 0750); fsyncs each parent it changed.
 void make_dirs(const std::string& dir);
 void fsync_dir(const std::string& dir);
+// Bytes available to unprivileged writers on the file system holding path (statvfs).
+std::uint64_t free_bytes(const std::string& path);
 
 }  // namespace postjournal::util
