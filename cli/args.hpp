@@ -17,8 +17,8 @@ class UsageError : public std::runtime_error {
 };
 
 struct OptionSpec {
-  std::string name;   // long name without dashes
-  char alias = 0;     // single-letter alias or 0
+  std::string name;  // long name without dashes
+  char alias = 0;    // single-letter alias or 0
   bool takes_value = false;
   bool repeatable = false;
 };

@@ -55,7 +55,8 @@ void write_output(const Args& args, std::string_view bytes) {
   }
   std::string tmp = *path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) throw CommandError(kExitSoftware, "cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0)
+    throw CommandError(kExitSoftware, "cannot create " + tmp + ": " + std::strerror(errno));
   util::UniqueFd guard(fd);
   try {
     util::write_all(fd, bytes, tmp);
@@ -77,7 +78,8 @@ int run_export(const Context& ctx, const Args& args) {
     return export_mbox(ctx, args);
   }
   if (args.positional().size() != 1) throw UsageError("export needs exactly one delivery ID");
-  if (args.has("raw") && args.has("original")) throw UsageError("--raw and --original exclude each other");
+  if (args.has("raw") && args.has("original"))
+    throw UsageError("--raw and --original exclude each other");
   archive::DeliveryId id = parse_id(args.positional()[0]);
   auto a = ctx.open_existing(id.tenant);
   auto d = a->get(id.seq);

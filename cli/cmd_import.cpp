@@ -1,11 +1,11 @@
 // postjournal import: store files as deliveries through the ingest path.
 #include <deque>
 #include <iostream>
-#include <iterator>
 #include <optional>
 
 #include "commands.hpp"
 #include "ingest/ingest.hpp"
+#include "util/file.hpp"
 #include "util/json_writer.hpp"
 
 namespace postjournal::cli {
@@ -16,8 +16,11 @@ constexpr std::size_t kInFlight = 64;  // files submitted before waiting: lets g
 
 archive::MessageBytes read_input(const std::string& file) {
   if (file == "-") {
-    std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    return archive::MessageBytes::from_string(std::move(all));
+    try {
+      return archive::MessageBytes::from_string(util::read_all(0, "standard input"));
+    } catch (const std::system_error& e) {
+      throw CommandError(kExitNoInput, e.what());
+    }
   }
   try {
     return archive::MessageBytes::from_file(file);
@@ -63,8 +66,7 @@ int run_import(const Context& ctx, const Args& args) {
       w.key("duplicate_content").value(r.content_existed).end_object();
     } else {
       std::cout << f.file << ": stored " << id
-                << (r.content_existed ? " (content already archived: delivery added)" : "")
-                << "\n";
+                << (r.content_existed ? " (content already archived: delivery added)" : "") << "\n";
     }
   };
   for (const auto& file : files) {

@@ -20,7 +20,8 @@ std::size_t limit_option(const Args& args) {
 
 int print_listing(const Args& args, std::vector<Listed>& all, std::size_t limit) {
   sort_newest_first(all);
-  if (limit != 0 && all.size() > limit) all.erase(all.begin() + static_cast<std::ptrdiff_t>(limit), all.end());
+  if (limit != 0 && all.size() > limit)
+    all.erase(all.begin() + static_cast<std::ptrdiff_t>(limit), all.end());
   std::cout << (args.has("json") ? list_json(all) : list_text(all));
   return kExitOk;
 }

@@ -24,10 +24,10 @@ int run_verify(const Context& ctx, const Args& args) {
       w.end_array().end_object();
       continue;
     }
-    std::cout << t.str() << ": " << r.deliveries << (r.deliveries == 1 ? " delivery, " : " deliveries, ")
-              << r.contents << (r.contents == 1 ? " stored message (" : " stored messages (")
-              << r.content_bytes << " bytes): "
-              << (r.ok() ? "OK" : "FAILED") << "\n";
+    std::cout << t.str() << ": " << r.deliveries
+              << (r.deliveries == 1 ? " delivery, " : " deliveries, ") << r.contents
+              << (r.contents == 1 ? " stored message (" : " stored messages (") << r.content_bytes
+              << " bytes): " << (r.ok() ? "OK" : "FAILED") << "\n";
     for (const auto& p : r.problems) std::cout << "  " << p.where << ": " << p.what << "\n";
   }
   w.end_array();

@@ -4,9 +4,15 @@ namespace postjournal::cli {
 
 namespace {
 
-OptionSpec flag(const char* n, char alias = 0) { return {n, alias, false, false}; }
-OptionSpec value(const char* n, char alias = 0) { return {n, alias, true, false}; }
-OptionSpec values(const char* n) { return {n, 0, true, true}; }
+OptionSpec flag(const char* n, char alias = 0) {
+  return {n, alias, false, false};
+}
+OptionSpec value(const char* n, char alias = 0) {
+  return {n, alias, true, false};
+}
+OptionSpec values(const char* n) {
+  return {n, 0, true, true};
+}
 
 }  // namespace
 
@@ -16,10 +22,12 @@ std::vector<OptionSpec> global_options() {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      {"tenants", "tenants [--json]",
+      {"tenants",
+       "tenants [--json]",
        "List the tenants that have an archive under the archive root (the No Tenant queue is "
        "_no-tenant), with their number of deliveries and the time of the newest one.",
-       {flag("json")}, run_tenants},
+       {flag("json")},
+       run_tenants},
       {"import",
        "import [--tenant T] [--source NAME] [--mail-from A] [--rcpt R]... [--received TIME] "
        "[--json] FILE...",
@@ -31,7 +39,8 @@ const std::vector<Command>& commands() {
        {value("tenant"), flag("no-tenant"), value("source"), value("mail-from"), values("rcpt"),
         value("received"), flag("json")},
        run_import},
-      {"list", "list [--tenant T | --no-tenant] [--since TIME] [--until TIME] [--limit N] [--json]",
+      {"list",
+       "list [--tenant T | --no-tenant] [--since TIME] [--until TIME] [--limit N] [--json]",
        "List deliveries, newest first, of one tenant or of all. --since is inclusive, --until "
        "exclusive; --limit keeps the N newest.",
        {value("tenant"), flag("no-tenant"), value("since"), value("until"), value("limit"),
@@ -44,13 +53,15 @@ const std::vector<Command>& commands() {
        "expanded distribution-list members included; case-insensitive), by the original's "
        "Message-ID (angle brackets optional), by content SHA-256 or by time. Criteria combine "
        "with AND. Without --tenant every archive is searched.",
-       {value("tenant"), flag("no-tenant"), value("address"), value("message-id"),
-        value("sha256"), value("since"), value("until"), value("limit"), flag("json")},
+       {value("tenant"), flag("no-tenant"), value("address"), value("message-id"), value("sha256"),
+        value("since"), value("until"), value("limit"), flag("json")},
        run_search},
-      {"show", "show ID [--json]",
+      {"show",
+       "show ID [--json]",
        "Show everything recorded about one delivery: receipt time, source, transport evidence, "
        "journal envelope, anomalies and the other deliveries of the same stored bytes.",
-       {flag("json")}, run_show},
+       {flag("json")},
+       run_show},
       {"export",
        "export ID [--raw | --original] [-o FILE]\n       postjournal export --tenant T | "
        "--no-tenant --mbox [--since TIME] [--until TIME] [-o FILE]",
@@ -62,18 +73,24 @@ const std::vector<Command>& commands() {
        {flag("raw"), flag("original"), value("output", 'o'), flag("mbox"), value("tenant"),
         flag("no-tenant"), value("since"), value("until")},
        run_export},
-      {"verify", "verify [--tenant T | --no-tenant] [--json]",
+      {"verify",
+       "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "
        "delivery record is intact and linked into the tenant's hash chain, and no delivery was "
        "removed. Each problem names the delivery it concerns.",
-       {value("tenant"), flag("no-tenant"), flag("json")}, run_verify},
-      {"check-config", "check-config [-c FILE]",
+       {value("tenant"), flag("no-tenant"), flag("json")},
+       run_verify},
+      {"check-config",
+       "check-config [-c FILE]",
        "Load and validate the configuration file; print the first error as FILE:LINE: message.",
-       {}, run_check_config},
-      {"show-config", "show-config [--sample]",
+       {},
+       run_check_config},
+      {"show-config",
+       "show-config [--sample]",
        "Print the effective configuration with defaults filled in, or with --sample the "
        "documented sample file generated from the schema.",
-       {flag("sample")}, run_show_config},
+       {flag("sample")},
+       run_show_config},
   };
   return kCommands;
 }
@@ -96,36 +113,34 @@ std::string manual() {
       "       postjournal - operate the postjournal email journaling archive\n\n"
       "SYNOPSIS\n";
   for (const auto& c : commands()) m += "       postjournal " + std::string(c.synopsis) + "\n";
-  m +=
-      "\nDESCRIPTION\n"
-      "       postjournal reads and maintains the per-tenant archives written by\n"
-      "       postjournal-milter and postjournal-fetch. Each tenant has one LMDB archive in\n"
-      "       ARCHIVE_ROOT/TENANT/; mail that matched no tenant is in ARCHIVE_ROOT/_no-tenant/.\n"
-      "       A delivery id is TENANT:NUMBER (for example acme:42 or _no-tenant:7).\n"
-      "       TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or @UNIXSECONDS.\n\n"
-      "COMMANDS\n";
+  m += "\nDESCRIPTION\n"
+       "       postjournal reads and maintains the per-tenant archives written by\n"
+       "       postjournal-milter and postjournal-fetch. Each tenant has one LMDB archive in\n"
+       "       ARCHIVE_ROOT/TENANT/; mail that matched no tenant is in ARCHIVE_ROOT/_no-tenant/.\n"
+       "       A delivery id is TENANT:NUMBER (for example acme:42 or _no-tenant:7).\n"
+       "       TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or @UNIXSECONDS.\n\n"
+       "COMMANDS\n";
   for (const auto& c : commands()) {
     m += "       " + std::string(c.name) + "\n              " + c.description + "\n\n";
   }
-  m +=
-      "GLOBAL OPTIONS\n"
-      "       -c, --config FILE   configuration file (default /etc/postjournal/postjournal.yaml;\n"
-      "                           when the default file does not exist, built-in defaults apply)\n"
-      "       --archive-root DIR  use DIR instead of archive.root from the configuration\n"
-      "       --json              where accepted: print one JSON document\n"
-      "       -h, --help          this manual, or one command's help after its name\n\n"
-      "EXIT STATUS\n"
-      "       0 success; 1 not found or verify found problems; 64 usage error; 65 bad data;\n"
-      "       66 input file missing; 70 internal error; 75 archive full (retry after freeing\n"
-      "       space); 78 configuration error.\n\n"
-      "FILES\n"
-      "       /etc/postjournal/postjournal.yaml   configuration\n"
-      "       /var/lib/postjournal/               default archive root\n\n"
-      "EXAMPLES\n"
-      "       postjournal import --tenant acme report.eml\n"
-      "       postjournal search --tenant acme --address bcc.person@acme.example\n"
-      "       postjournal export acme:42 --original -o original.eml\n"
-      "       postjournal verify\n";
+  m += "GLOBAL OPTIONS\n"
+       "       -c, --config FILE   configuration file (default /etc/postjournal/postjournal.yaml;\n"
+       "                           when the default file does not exist, built-in defaults apply)\n"
+       "       --archive-root DIR  use DIR instead of archive.root from the configuration\n"
+       "       --json              where accepted: print one JSON document\n"
+       "       -h, --help          this manual, or one command's help after its name\n\n"
+       "EXIT STATUS\n"
+       "       0 success; 1 not found or verify found problems; 64 usage error; 65 bad data;\n"
+       "       66 input file missing; 70 internal error; 75 archive full (retry after freeing\n"
+       "       space); 78 configuration error.\n\n"
+       "FILES\n"
+       "       /etc/postjournal/postjournal.yaml   configuration\n"
+       "       /var/lib/postjournal/               default archive root\n\n"
+       "EXAMPLES\n"
+       "       postjournal import --tenant acme report.eml\n"
+       "       postjournal search --tenant acme --address bcc.person@acme.example\n"
+       "       postjournal export acme:42 --original -o original.eml\n"
+       "       postjournal verify\n";
   return m;
 }
 

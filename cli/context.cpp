@@ -61,8 +61,9 @@ std::optional<util::TimeUs> parse_time_option(const Args& args, const std::strin
   auto v = args.value(name);
   if (!v) return std::nullopt;
   auto t = util::parse_time(*v);
-  if (!t) throw UsageError("--" + name + ": cannot read time '" + *v +
-                           "' (use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @UNIXSECONDS)");
+  if (!t)
+    throw UsageError("--" + name + ": cannot read time '" + *v +
+                     "' (use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @UNIXSECONDS)");
   return t;
 }
 

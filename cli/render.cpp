@@ -10,7 +10,9 @@ std::string sender_of(const archive::Delivery& d) {
   return d.envelope.sender.empty() ? d.mail_from : d.envelope.sender;
 }
 
-std::string id_of(const Listed& l) { return archive::DeliveryId{l.tenant, l.delivery.seq}.str(); }
+std::string id_of(const Listed& l) {
+  return archive::DeliveryId{l.tenant, l.delivery.seq}.str();
+}
 
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
@@ -37,7 +39,8 @@ std::string printable(std::string_view s) {
 
 void sort_newest_first(std::vector<Listed>& v) {
   std::stable_sort(v.begin(), v.end(), [](const Listed& a, const Listed& b) {
-    if (a.delivery.received != b.delivery.received) return a.delivery.received > b.delivery.received;
+    if (a.delivery.received != b.delivery.received)
+      return a.delivery.received > b.delivery.received;
     if (a.tenant != b.tenant) return a.tenant < b.tenant;
     return a.delivery.seq > b.delivery.seq;
   });
@@ -163,8 +166,8 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
     line("recipient:", v);
   }
   if (e.format != "plain" && !e.format.empty()) {
-    line("original:", std::to_string(e.original_size) + " bytes at offset " +
-                          std::to_string(e.original_offset));
+    line("original:",
+         std::to_string(e.original_size) + " bytes at offset " + std::to_string(e.original_offset));
   }
   for (const auto& a : e.anomalies) line("anomaly:", a);
   for (const auto& a : d.anomalies) line("anomaly:", a);

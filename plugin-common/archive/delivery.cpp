@@ -6,7 +6,9 @@
 
 namespace postjournal::archive {
 
-std::string DeliveryId::str() const { return tenant.str() + ":" + std::to_string(seq); }
+std::string DeliveryId::str() const {
+  return tenant.str() + ":" + std::to_string(seq);
+}
 
 std::optional<DeliveryId> DeliveryId::parse(std::string_view text) {
   auto colon = text.rfind(':');

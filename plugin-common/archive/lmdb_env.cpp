@@ -72,7 +72,9 @@ Cursor::Cursor(const Txn& txn, MDB_dbi dbi) {
   check_lmdb(mdb_cursor_open(txn.get(), dbi, &cur_), "mdb_cursor_open");
 }
 
-Cursor::~Cursor() { mdb_cursor_close(cur_); }
+Cursor::~Cursor() {
+  mdb_cursor_close(cur_);
+}
 
 bool Cursor::op(MDB_cursor_op o) {
   int rc = mdb_cursor_get(cur_, &k_, &v_, o);
@@ -85,10 +87,18 @@ bool Cursor::seek(std::string_view key) {
   k_ = to_val(key);
   return op(MDB_SET_RANGE);
 }
-bool Cursor::first() { return op(MDB_FIRST); }
-bool Cursor::last() { return op(MDB_LAST); }
-bool Cursor::next() { return op(MDB_NEXT); }
-bool Cursor::prev() { return op(MDB_PREV); }
+bool Cursor::first() {
+  return op(MDB_FIRST);
+}
+bool Cursor::last() {
+  return op(MDB_LAST);
+}
+bool Cursor::next() {
+  return op(MDB_NEXT);
+}
+bool Cursor::prev() {
+  return op(MDB_PREV);
+}
 
 Environment::Environment(std::string dir, EnvOptions opts) : dir_(std::move(dir)), opts_(opts) {
   std::unique_lock lock(lock_);
@@ -159,9 +169,13 @@ Environment::ReadTxn Environment::begin(unsigned flags) const {
   }
 }
 
-Environment::ReadTxn Environment::begin_read() const { return begin(MDB_RDONLY); }
+Environment::ReadTxn Environment::begin_read() const {
+  return begin(MDB_RDONLY);
+}
 
-Environment::ReadTxn Environment::begin_write() { return begin(0); }
+Environment::ReadTxn Environment::begin_write() {
+  return begin(0);
+}
 
 std::uint64_t Environment::map_size() const {
   std::shared_lock lock(lock_);

@@ -13,7 +13,8 @@ std::string to_mboxrd(std::string_view message, std::string_view sender, util::T
     std::size_t eol = message.find('\n', pos);
     std::size_t end = eol == std::string_view::npos ? message.size() : eol;
     std::string_view line = message.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r' && eol != std::string_view::npos) line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r' && eol != std::string_view::npos)
+      line.remove_suffix(1);
     std::size_t gt = line.find_first_not_of('>');
     if (gt != std::string_view::npos && line.substr(gt).starts_with("From ")) out.push_back('>');
     out.append(line);

@@ -26,7 +26,8 @@ std::vector<std::uint64_t> seqs_with_prefix(const Txn& txn, MDB_dbi dbi, std::st
 
 bool matches(const Delivery& d, const SearchQuery& q) {
   if (!q.range.contains(d.received)) return false;
-  if (!q.message_id.empty() && d.envelope.message_id != journal::normalise_message_id(q.message_id)) {
+  if (!q.message_id.empty() &&
+      d.envelope.message_id != journal::normalise_message_id(q.message_id)) {
     return false;
   }
   if (q.content_sha256 && d.content_sha256 != *q.content_sha256) return false;
@@ -39,8 +40,8 @@ bool matches(const Delivery& d, const SearchQuery& q) {
 
 }  // namespace
 
-std::optional<Delivery> load_delivery(const Txn& txn, const Databases& dbs,
-                                      const TenantId& tenant, std::uint64_t seq) {
+std::optional<Delivery> load_delivery(const Txn& txn, const Databases& dbs, const TenantId& tenant,
+                                      std::uint64_t seq) {
   auto v = txn.get(dbs.deliveries, keys::seq(seq));
   if (!v) return std::nullopt;
   Delivery d;
@@ -77,7 +78,8 @@ std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
                                         const TenantId& tenant, const SearchQuery& q) {
   std::vector<std::uint64_t> candidates;
   if (!q.message_id.empty()) {
-    candidates = seqs_with_prefix(txn, dbs.by_msgid, keys::text_prefix(journal::normalise_message_id(q.message_id)));
+    candidates = seqs_with_prefix(txn, dbs.by_msgid,
+                                  keys::text_prefix(journal::normalise_message_id(q.message_id)));
   } else if (q.content_sha256) {
     candidates = seqs_with_prefix(txn, dbs.by_content, util::as_bytes(*q.content_sha256));
   } else if (!q.address.empty()) {
@@ -112,11 +114,12 @@ bool read_content(const Txn& txn, const Databases& dbs, const util::Digest& sha,
     auto chunk = txn.get(dbs.chunks, keys::chunk(sha, index));
     std::uint64_t chunk_start = std::uint64_t{index} * h->chunk_size;
     if (!chunk || chunk->size() <= pos - chunk_start) {
-      throw std::runtime_error("content " + util::to_hex(sha) + ": chunk " +
-                               std::to_string(index) + " is missing or short");
+      throw std::runtime_error("content " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
+                               " is missing or short");
     }
     std::string_view piece = chunk->substr(static_cast<std::size_t>(pos - chunk_start));
-    piece = piece.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), end - pos)));
+    piece =
+        piece.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), end - pos)));
     sink(piece);
     pos += piece.size();
   }

@@ -19,9 +19,7 @@ namespace postjournal::archive {
 struct TimeRange {
   std::optional<util::TimeUs> since;  // inclusive
   std::optional<util::TimeUs> until;  // exclusive
-  bool contains(util::TimeUs t) const {
-    return (!since || t >= *since) && (!until || t < *until);
-  }
+  bool contains(util::TimeUs t) const { return (!since || t >= *since) && (!until || t < *until); }
 };
 
 struct SearchQuery {
@@ -32,8 +30,8 @@ struct SearchQuery {
   std::size_t limit = 0;  // 0 = no limit
 };
 
-std::optional<Delivery> load_delivery(const Txn& txn, const Databases& dbs,
-                                      const TenantId& tenant, std::uint64_t seq);
+std::optional<Delivery> load_delivery(const Txn& txn, const Databases& dbs, const TenantId& tenant,
+                                      std::uint64_t seq);
 
 std::uint64_t count_deliveries(const Txn& txn, const Databases& dbs);
 

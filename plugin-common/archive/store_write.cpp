@@ -29,7 +29,8 @@ bool store_content(Txn& txn, const Databases& dbs, const MessageBytes& bytes) {
 
 }  // namespace
 
-WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes) {
+WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d,
+                            const MessageBytes& bytes) {
   WriteOutcome out;
   d.content_sha256 = bytes.sha256();
   d.size = bytes.size();

@@ -33,7 +33,9 @@ class TenantArchive {
   const TenantId& tenant() const { return tenant_; }
 
   std::future<StoreResult> submit(Delivery d, MessageBytes bytes);
-  StoreResult store(Delivery d, MessageBytes bytes) { return submit(std::move(d), std::move(bytes)).get(); }
+  StoreResult store(Delivery d, MessageBytes bytes) {
+    return submit(std::move(d), std::move(bytes)).get();
+  }
   WriterStats writer_stats() const { return writer_->stats(); }
 
   std::optional<Delivery> get(std::uint64_t seq) const;

@@ -23,7 +23,8 @@ void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
       continue;
     }
     std::copy(c.key().begin(), c.key().end(), reinterpret_cast<char*>(sha.data()));
-    if (auto it = first_user.find(sha); it != first_user.end()) where = it->second + " (" + where + ")";
+    if (auto it = first_user.find(sha); it != first_user.end())
+      where = it->second + " (" + where + ")";
     auto header = decode_content_header(c.value());
     if (!header) {
       report.problems.push_back({where, "content header is corrupt"});
@@ -75,7 +76,8 @@ VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId
       report.problems.push_back({id, err});
     } else {
       if (!txn.get(dbs.contents, util::as_bytes(d.content_sha256))) {
-        report.problems.push_back({id, "its content " + util::to_hex(d.content_sha256) + " is missing"});
+        report.problems.push_back(
+            {id, "its content " + util::to_hex(d.content_sha256) + " is missing"});
       }
       first_user.emplace(d.content_sha256, id);
     }

@@ -30,11 +30,14 @@ void assign(Config& c, const KeySpec& k, const std::string& text, const std::str
   unsigned long long n = 0;
   bool ok = k.type == KeyType::kSize ? parse_size(text, v) : util::parse_u64(text, n);
   if (k.type == KeyType::kCount) v = n;
-  if (!ok) fail(file, mark, key + ": '" + text + "' is not a " +
-                                (k.type == KeyType::kSize ? "size (like 64M)" : "number"));
+  if (!ok)
+    fail(file, mark,
+         key + ": '" + text + "' is not a " +
+             (k.type == KeyType::kSize ? "size (like 64M)" : "number"));
   if (v < k.min || v > k.max) {
-    fail(file, mark, key + " = " + text + " is out of bounds [" + std::to_string(k.min) + ", " +
-                         std::to_string(k.max) + "]");
+    fail(file, mark,
+         key + " = " + text + " is out of bounds [" + std::to_string(k.min) + ", " +
+             std::to_string(k.max) + "]");
   }
   c.*k.number_field = v;
 }
@@ -85,7 +88,8 @@ Config load_string(const std::string& yaml, const std::string& file) {
     std::string name = sec.first.Scalar();
     if (!sections.count(name)) fail(file, sec.first.Mark(), "unknown section '" + name + "'");
     if (sec.second.IsNull()) continue;
-    if (!sec.second.IsMap()) fail(file, sec.second.Mark(), "section '" + name + "' must be a mapping");
+    if (!sec.second.IsMap())
+      fail(file, sec.second.Mark(), "section '" + name + "' must be a mapping");
     for (const auto& kv : sec.second) {
       std::string key = kv.first.Scalar();
       const KeySpec* spec = nullptr;
@@ -93,7 +97,8 @@ Config load_string(const std::string& yaml, const std::string& file) {
         if (name == k.section && key == k.name) spec = &k;
       }
       if (spec == nullptr) fail(file, kv.first.Mark(), "unknown key '" + name + "." + key + "'");
-      if (!kv.second.IsScalar()) fail(file, kv.second.Mark(), name + "." + key + " must be a single value");
+      if (!kv.second.IsScalar())
+        fail(file, kv.second.Mark(), name + "." + key + " must be a single value");
       assign(c, *spec, kv.second.Scalar(), file, kv.second.Mark());
     }
   }

@@ -37,11 +37,24 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
   if (t.empty()) return false;
   std::uint64_t mult = 1;
   switch (t.back()) {
-    case 'K': case 'k': mult = 1ull << 10; break;
-    case 'M': case 'm': mult = 1ull << 20; break;
-    case 'G': case 'g': mult = 1ull << 30; break;
-    case 'T': case 't': mult = 1ull << 40; break;
-    default: break;
+    case 'K':
+    case 'k':
+      mult = 1ull << 10;
+      break;
+    case 'M':
+    case 'm':
+      mult = 1ull << 20;
+      break;
+    case 'G':
+    case 'g':
+      mult = 1ull << 30;
+      break;
+    case 'T':
+    case 't':
+      mult = 1ull << 40;
+      break;
+    default:
+      break;
   }
   if (mult != 1) t.pop_back();
   unsigned long long n = 0;

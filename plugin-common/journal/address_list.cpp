@@ -13,7 +13,8 @@ struct Item {
   bool has_angle = false;
 
   void flush(std::vector<std::string>& out) {
-    std::string_view addr = util::trim(has_angle ? std::string_view(angle) : std::string_view(bare));
+    std::string_view addr =
+        util::trim(has_angle ? std::string_view(angle) : std::string_view(bare));
     if (!addr.empty() && (has_angle || addr.find('@') != std::string_view::npos ||
                           addr.find_first_of(" \t") == std::string_view::npos)) {
       out.emplace_back(addr);

@@ -9,7 +9,9 @@ constexpr std::array<std::string_view, 6> kKindNames = {"to",        "cc",      
                                                         "recipient", "envelope", "header"};
 }
 
-std::string_view to_string(RecipientKind k) { return kKindNames.at(static_cast<std::size_t>(k)); }
+std::string_view to_string(RecipientKind k) {
+  return kKindNames.at(static_cast<std::size_t>(k));
+}
 
 bool parse_recipient_kind(std::string_view text, RecipientKind& out) {
   for (std::size_t i = 0; i < kKindNames.size(); ++i) {

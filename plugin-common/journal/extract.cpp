@@ -23,7 +23,8 @@ JournalEnvelope extract_envelope(std::string_view message, const SmtpEnvelope& s
     env.sender = parse_mailbox(f->value);
   }
   if (!smtp.rcpt_to.empty()) {
-    for (const auto& r : smtp.rcpt_to) env.recipients.push_back({r, RecipientKind::kEnvelope, {}, {}});
+    for (const auto& r : smtp.rcpt_to)
+      env.recipients.push_back({r, RecipientKind::kEnvelope, {}, {}});
   } else {
     for (const auto& f : hb.fields) {
       if (!util::iequals_ascii(f.name, "To") && !util::iequals_ascii(f.name, "Cc")) continue;

@@ -39,8 +39,9 @@ HeaderBlock parse_header_block(std::string_view message) {
       hb.fields.back().value.append(content);
     } else {
       auto colon = content.find(':');
-      std::string_view name = colon == std::string_view::npos ? std::string_view{}
-                                                              : util::trim(content.substr(0, colon));
+      std::string_view name = colon == std::string_view::npos
+                                  ? std::string_view{}
+                                  : util::trim(content.substr(0, colon));
       if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) {
         if (!bad_line_seen) hb.anomalies.push_back("malformed-header-line");
         bad_line_seen = true;

@@ -58,6 +58,20 @@ std::string read_file(const std::string& path) {
   return out;
 }
 
+std::string read_all(int fd, const std::string& name_for_errors) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(errno, "cannot read", name_for_errors);
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
 void write_all(int fd, std::string_view bytes, const std::string& path_for_errors) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());

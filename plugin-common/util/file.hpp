@@ -38,6 +38,8 @@ class UniqueFd {
 UniqueFd open_read(const std::string& path);
 std::uint64_t file_size(int fd, const std::string& path_for_errors);
 std::string read_file(const std::string& path);
+// Everything readable from fd until end of file (pipes and terminals included).
+std::string read_all(int fd, const std::string& name_for_errors);
 // Reads up to len bytes at offset; returns fewer only at end of file.
 std::string read_at(int fd, std::uint64_t offset, std::size_t len, const std::string& path);
 void write_all(int fd, std::string_view bytes, const std::string& path_for_errors);

@@ -169,7 +169,9 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
-JsonWriter& JsonWriter::string_or_null(std::string_view s) { return s.empty() ? null() : value(s); }
+JsonWriter& JsonWriter::string_or_null(std::string_view s) {
+  return s.empty() ? null() : value(s);
+}
 
 std::string JsonWriter::str() const {
   if (!stack_.empty()) throw std::logic_error("json: document not complete");

@@ -53,7 +53,9 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-std::string to_hex(const Digest& d) { return to_hex(as_bytes(d)); }
+std::string to_hex(const Digest& d) {
+  return to_hex(as_bytes(d));
+}
 
 bool digest_from_hex(std::string_view hex, Digest& out) {
   if (hex.size() != out.size() * 2) return false;

@@ -15,7 +15,9 @@ using postjournal::test::TempDir;
 
 namespace {
 
-TenantId acme() { return *TenantId::parse("acme"); }
+TenantId acme() {
+  return *TenantId::parse("acme");
+}
 
 std::string read_all(const TenantArchive& a, const Delivery& d) {
   std::string out;
@@ -69,7 +71,8 @@ TEST(Archive, RoundTripIsByteIdenticalIncludingLargeMessages) {
   std::string small = make_message("a@x.test", "b@x.test", "small", "<s@x>");
   std::string large = make_message("a@x.test", "b@x.test", "large", "<l@x>", "");
   for (int i = 0; large.size() < 3 * keys::kChunkSize + 123; ++i) {
-    large += "line " + std::to_string(i) + std::string(70, static_cast<char>('a' + i % 26)) + "\r\n";
+    large +=
+        "line " + std::to_string(i) + std::string(70, static_cast<char>('a' + i % 26)) + "\r\n";
   }
   large.push_back('\0');  // NUL bytes are kept as they are
   for (const std::string* m : {&small, &large}) {
@@ -108,9 +111,15 @@ TEST(Archive, EveryIndexFindsWhatItShould) {
   TempDir dir;
   auto a = Registry::instance().open(dir.path(), acme());
   const util::TimeUs day = 86400LL * 1000000;
-  ASSERT_TRUE(test::store(*a, make_message("Ann <ann@x.test>", "bob@y.test", "1", "<one@x>"), 10 * day).ok());
-  ASSERT_TRUE(test::store(*a, make_message("cat@x.test", "Bob <BOB@y.test>, dan@y.test", "2", "<two@x>"), 20 * day).ok());
-  ASSERT_TRUE(test::store(*a, make_message("eve@x.test", "fay@y.test", "3", "<three@x>"), 30 * day).ok());
+  ASSERT_TRUE(
+      test::store(*a, make_message("Ann <ann@x.test>", "bob@y.test", "1", "<one@x>"), 10 * day)
+          .ok());
+  ASSERT_TRUE(
+      test::store(*a, make_message("cat@x.test", "Bob <BOB@y.test>, dan@y.test", "2", "<two@x>"),
+                  20 * day)
+          .ok());
+  ASSERT_TRUE(
+      test::store(*a, make_message("eve@x.test", "fay@y.test", "3", "<three@x>"), 30 * day).ok());
 
   auto seqs = [](const std::vector<Delivery>& v) {
     std::vector<std::uint64_t> s;
@@ -142,10 +151,10 @@ TEST(Archive, EveryIndexFindsWhatItShould) {
 }
 
 TEST(Archive, TenantIdsThatAreNotSafeNamesAreRefused) {
-  for (const std::string& bad : {std::string("../x"), std::string(".."), std::string(),
-                                 std::string("Acme"), std::string("a/b"), std::string("-acme"),
-                                 std::string("a b"), std::string("_no-tenant"),
-                                 std::string("x\0y", 3)}) {
+  for (const std::string& bad :
+       {std::string("../x"), std::string(".."), std::string(), std::string("Acme"),
+        std::string("a/b"), std::string("-acme"), std::string("a b"), std::string("_no-tenant"),
+        std::string("x\0y", 3)}) {
     EXPECT_FALSE(TenantId::parse(bad).has_value()) << bad;
   }
   EXPECT_FALSE(TenantId::parse(std::string(64, 'a')).has_value());
@@ -176,8 +185,9 @@ TEST(Archive, ConcurrentProducersAreGroupCommitted) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto r = test::store(*a, make_message("a@x", "b@y", "t", "<" + std::to_string(t) + "." +
-                                                                        std::to_string(i) + "@x>"));
+        auto r = test::store(
+            *a, make_message("a@x", "b@y", "t",
+                             "<" + std::to_string(t) + "." + std::to_string(i) + "@x>"));
         if (r.ok()) seqs[static_cast<std::size_t>(t)].push_back(r.seq);
       }
     });
@@ -210,7 +220,7 @@ class Tamper : public ::testing::Test {
     auto a = Registry::instance().open(dir_.path(), acme());
     for (int i = 0; i < 4; ++i) {
       ASSERT_TRUE(test::store(*a, make_message("a@x", "b@y", "s" + std::to_string(i),
-                                                  "<" + std::to_string(i) + "@x>"))
+                                               "<" + std::to_string(i) + "@x>"))
                       .ok());
     }
     ASSERT_TRUE(a->verify().ok());

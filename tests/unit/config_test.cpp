@@ -9,7 +9,8 @@ TEST(Config, DefaultsAndOverrides) {
   Config d = defaults();
   EXPECT_EQ(d.archive_root, "/var/lib/postjournal");
   EXPECT_EQ(d.archive_max_map_size, 1ull << 40);
-  Config c = load_string("archive:\n  root: /srv/pj\n  max_map_size: 2G\n  batch_max: 10\n", "t.yaml");
+  Config c =
+      load_string("archive:\n  root: /srv/pj\n  max_map_size: 2G\n  batch_max: 10\n", "t.yaml");
   EXPECT_EQ(c.archive_root, "/srv/pj");
   EXPECT_EQ(c.archive_max_map_size, 2ull << 30);
   EXPECT_EQ(c.archive_batch_max, 10u);
@@ -23,8 +24,10 @@ TEST(Config, ErrorsNameFileAndLine) {
   } cases[] = {
       {"archive:\n  root: /x\n  rooot: /y\n", "t.yaml:3: unknown key 'archive.rooot'"},
       {"archiv:\n  root: /x\n", "t.yaml:1: unknown section 'archiv'"},
-      {"archive:\n  max_map_size: lots\n", "t.yaml:2: archive.max_map_size: 'lots' is not a size (like 64M)"},
-      {"archive:\n  batch_max: 0\n", "t.yaml:2: archive.batch_max = 0 is out of bounds [1, 100000]"},
+      {"archive:\n  max_map_size: lots\n",
+       "t.yaml:2: archive.max_map_size: 'lots' is not a size (like 64M)"},
+      {"archive:\n  batch_max: 0\n",
+       "t.yaml:2: archive.batch_max = 0 is out of bounds [1, 100000]"},
       {"archive:\n  batch_max: 5M\n", "t.yaml:2: archive.batch_max: '5M' is not a number"},
       {"archive: [1, 2]\n", "t.yaml:1: section 'archive' must be a mapping"},
       {"archive:\n  root: [a]\n", "t.yaml:2: archive.root must be a single value"},
@@ -46,5 +49,6 @@ TEST(Config, SampleFileIsTheSchema) {
   std::string sample = postjournal::util::read_file(SOURCE_DIR "/conf/postjournal.yaml.sample");
   EXPECT_EQ(sample, render_sample()) << "regenerate with: postjournal show-config --sample";
   Config c = load_string(sample, "sample");
-  EXPECT_EQ(render(c), render(defaults()).replace(render(defaults()).find("(defaults)"), 10, "sample"));
+  EXPECT_EQ(render(c),
+            render(defaults()).replace(render(defaults()).find("(defaults)"), 10, "sample"));
 }

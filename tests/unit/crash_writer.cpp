@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
         // Sizes from a few bytes to ~600 KB so that some messages span several chunks.
         std::size_t len = (i * 7919u + t * 104729u + seed) % 600000u;
         std::string m = "Subject: " + std::to_string(seed) + "/" + std::to_string(t) + "/" +
-                        std::to_string(i) + "\r\n\r\n" + std::string(len, static_cast<char>('a' + i % 26));
+                        std::to_string(i) + "\r\n\r\n" +
+                        std::string(len, static_cast<char>('a' + i % 26));
         archive::StoreResult r = test::store(*a, m);
         if (!r.ok()) {
           std::fprintf(stderr, "store failed: %s\n", r.error.c_str());

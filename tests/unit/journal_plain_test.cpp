@@ -76,7 +76,8 @@ TEST(ExtractPlain, SmtpEnvelopeWins) {
 
 TEST(ExtractPlain, TenThousandRecipientsAreAllKept) {
   std::string to;
-  for (int i = 0; i < 10000; ++i) to += (i ? ", " : "") + std::string("r") + std::to_string(i) + "@x.test";
+  for (int i = 0; i < 10000; ++i)
+    to += (i ? ", " : "") + std::string("r") + std::to_string(i) + "@x.test";
   JournalEnvelope e = extract_envelope("To: " + to + "\r\n\r\n", {});
   ASSERT_EQ(e.recipients.size(), 10000u);
   EXPECT_EQ(e.recipients.back().address, "r9999@x.test");

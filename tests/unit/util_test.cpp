@@ -9,7 +9,8 @@ using namespace postjournal::util;
 
 TEST(Sha256, KnownVectors) {
   EXPECT_EQ(to_hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(to_hex(sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   Sha256 h;
   h.update("a");
   h.update("bc");
@@ -57,7 +58,8 @@ TEST(Json, EscapesAndReplacesInvalidUtf8) {
   JsonWriter w(false);
   w.begin_object().key("a").value(std::string_view("q\"\\\n\x01\xC3\xA9\xFF", 8)).key("n").null();
   w.key("l").begin_array().value(std::uint64_t{3}).value(true).end_array().end_object();
-  EXPECT_EQ(w.str(), "{\"a\":\"q\\\"\\\\\\n\\u0001\xC3\xA9\xEF\xBF\xBD\",\"n\":null,\"l\":[3,true]}\n");
+  EXPECT_EQ(w.str(),
+            "{\"a\":\"q\\\"\\\\\\n\\u0001\xC3\xA9\xEF\xBF\xBD\",\"n\":null,\"l\":[3,true]}\n");
 }
 
 TEST(Json, MisuseThrows) {
@@ -81,7 +83,10 @@ TEST(Bytes, VarintRoundTripAndTruncation) {
   ASSERT_TRUE(r.bytes(str));
   EXPECT_EQ(str, "hello");
   EXPECT_TRUE(r.done());
-  ByteReader bad(std::string_view("\x05" "abc", 4));
+  ByteReader bad(
+      std::string_view("\x05"
+                       "abc",
+                       4));
   EXPECT_FALSE(bad.bytes(str));
   ByteReader endless(std::string(11, '\xFF'));
   std::uint64_t v = 0;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages postjournal needs to build and test. Idempotent: when every
+# package is already installed it does nothing (no apt-get update, no network).
+# Usage: scripts/install-deps.sh   (as root)
+set -euo pipefail
+
+packages=(
+  # build
+  g++ make cmake pkg-config ccache clang-format
+  # libraries (each wrapped by one module of plugin-common)
+  liblmdb-dev libyaml-cpp-dev libssl-dev
+  # tests
+  libgtest-dev googletest util-linux lmdb-utils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+# Should a later package pull in Postfix, keep it from configuring a system mailer.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
