@@ -36,7 +36,7 @@ pj verify
 echo "== tampering is detected (in a scratch copy)"
 cp -r "$root/archive" "$root/tampered"
 # Change one byte of the stored message inside the LMDB file (same length, so only content changes).
-perl -0777 -pi -e 's/Subject: Quarterly numbers/Subject: quarterly numbers/' "$root/tampered/demo/data.mdb"
+perl -0777 -pi -e 's/Subject: Quarterly numbers/Subject: quarterly numbers/g' "$root/tampered/demo/data.mdb"
 build/cli/postjournal --archive-root "$root/tampered" verify --tenant demo || echo "(verify exit status $?: tampering found)"
 echo
 echo "Quick start done. Archive: $root/archive; try: build/cli/postjournal -c conf/quickstart.yaml --help"
