@@ -43,6 +43,7 @@ bool ByteReader::varint(std::uint64_t& v) {
     if (in_.empty()) return false;
     auto b = static_cast<unsigned char>(in_.front());
     in_.remove_prefix(1);
+    if (shift == 63 && b > 1) return false;  // more than 64 bits
     v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
     if ((b & 0x80) == 0) return true;
   }

@@ -88,7 +88,8 @@ TEST(Bytes, VarintRoundTripAndTruncation) {
                        "abc",
                        4));
   EXPECT_FALSE(bad.bytes(str));
-  ByteReader endless(std::string(11, '\xFF'));
+  const std::string ff(11, '\xFF');
+  ByteReader endless(ff);
   std::uint64_t v = 0;
   EXPECT_FALSE(endless.varint(v));
 }
