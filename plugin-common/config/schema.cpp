@@ -1,5 +1,8 @@
 #include "config/schema.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include "util/strings.hpp"
 
 namespace postjournal::config {
@@ -36,26 +39,10 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
   std::string t(util::trim(text));
   if (t.empty()) return false;
   std::uint64_t mult = 1;
-  switch (t.back()) {
-    case 'K':
-    case 'k':
-      mult = 1ull << 10;
-      break;
-    case 'M':
-    case 'm':
-      mult = 1ull << 20;
-      break;
-    case 'G':
-    case 'g':
-      mult = 1ull << 30;
-      break;
-    case 'T':
-    case 't':
-      mult = 1ull << 40;
-      break;
-    default:
-      break;
-  }
+  constexpr std::string_view kSuffixes = "KMGT";
+  auto suffix =
+      kSuffixes.find(static_cast<char>(std::toupper(static_cast<unsigned char>(t.back()))));
+  if (suffix != std::string_view::npos) mult = 1ull << (10 * (suffix + 1));
   if (mult != 1) t.pop_back();
   unsigned long long n = 0;
   if (!util::parse_u64(t, n) || n > UINT64_MAX / mult) return false;
