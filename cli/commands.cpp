@@ -73,6 +73,16 @@ const std::vector<Command>& commands() {
        {flag("raw"), flag("original"), value("output", 'o'), flag("mbox"), value("tenant"),
         flag("no-tenant"), value("since"), value("until")},
        run_export},
+      {"inspect",
+       "inspect FILE [--envelope-from A] [--envelope-rcpt R]... [--json]",
+       "Run the journal extractor on FILE (- for standard input) without storing it: the "
+       "detected format (exchange, exchange-gcc, exchange-legacy, amazon-workmail, zimbra, "
+       "google, plain), whether it was wrapped in an NDR, the real sender, every recipient with "
+       "its kind (to, cc, bcc, recipient, envelope, header) and the list it was expanded from or "
+       "the address it was forwarded from, the original's Message-ID, SHA-256 and size, and "
+       "anomalies. --envelope-from and --envelope-rcpt give the SMTP envelope of a plain copy.",
+       {value("envelope-from"), values("envelope-rcpt"), flag("json")},
+       run_inspect},
       {"verify",
        "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "

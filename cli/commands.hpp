@@ -32,6 +32,7 @@ int run_search(const Context&, const Args&);
 int run_show(const Context&, const Args&);
 int run_export(const Context&, const Args&);
 int run_verify(const Context&, const Args&);
+int run_inspect(const Context&, const Args&);
 int run_check_config(const Context&, const Args&);
 int run_show_config(const Context&, const Args&);
 

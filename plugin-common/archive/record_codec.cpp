@@ -39,7 +39,8 @@ std::string encode_delivery(const Delivery& d) {
   put_list(out, d.rcpt_to);
   const auto& e = d.envelope;
   util::put_bytes(out, e.format);
-  util::put_varint(out, (e.wrapped_in_ndr ? 1u : 0u) | (e.decrypted_copy ? 2u : 0u));
+  util::put_varint(out, (e.wrapped_in_ndr ? 1u : 0u) | (e.decrypted_copy ? 2u : 0u) |
+                            (e.has_original ? 4u : 0u));
   for (const std::string* s : {&e.sender, &e.on_behalf_of, &e.subject, &e.message_id}) {
     util::put_bytes(out, *s);
   }
@@ -85,6 +86,7 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   ok = ok && r.bytes(e.format) && r.varint(v);
   e.wrapped_in_ndr = (v & 1u) != 0;
   e.decrypted_copy = (v & 2u) != 0;
+  e.has_original = (v & 4u) != 0;
   for (std::string* s : {&e.sender, &e.on_behalf_of, &e.subject, &e.message_id}) {
     ok = ok && r.bytes(*s);
   }

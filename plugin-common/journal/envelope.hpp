@@ -34,6 +34,8 @@ struct JournalEnvelope {
   std::string message_id;  // the original's Message-ID with angle brackets, or empty
   std::vector<Recipient> recipients;
   // Where the original message sits inside the stored bytes (the whole input for plain).
+  // has_original is false for a report that carries no original (GCC, or damaged).
+  bool has_original = true;
   std::uint64_t original_offset = 0;
   std::uint64_t original_size = 0;
   std::vector<std::string> anomalies;

@@ -1,0 +1,27 @@
+// Content-Type header values (RFC 2045, with RFC 2231 parameter continuations and charset
+// prefixes): media type and subtype in lower case, parameter names in lower case, values
+// unquoted. An absent or unreadable value means text/plain, as RFC 2045 says. Untrusted input:
+// linear time, never throws. Thread-safe (pure).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace postjournal::journal {
+
+struct ContentType {
+  std::string type = "text";
+  std::string subtype = "plain";
+  std::vector<std::pair<std::string, std::string>> params;
+
+  bool is(std::string_view t, std::string_view s) const { return type == t && subtype == s; }
+  bool is_multipart() const { return type == "multipart"; }
+  // The parameter's value, or empty when absent.
+  std::string param(std::string_view name) const;
+};
+
+ContentType parse_content_type(std::string_view value);
+
+}  // namespace postjournal::journal
