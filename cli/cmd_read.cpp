@@ -89,7 +89,7 @@ int run_show(const Context& ctx, const Args& args) {
   auto d = a->get(id.seq);
   if (!d) throw CommandError(kExitProblem, "no delivery " + id.str());
   archive::SearchQuery same;
-  same.content_sha256 = d->content_sha256;
+  same.content_sha256 = d->original_sha256;  // finds same bytes and other reports of it
   std::vector<std::string> others;
   for (const auto& o : a->search(same)) {
     if (o.seq != d->seq) others.push_back(archive::DeliveryId{id.tenant, o.seq}.str());

@@ -59,7 +59,8 @@ const std::vector<Command>& commands() {
       {"show",
        "show ID [--json]",
        "Show everything recorded about one delivery: receipt time, source, transport evidence, "
-       "journal envelope, anomalies and the other deliveries of the same stored bytes.",
+       "journal envelope, anomalies and the other deliveries of the same bytes or of the same "
+       "original message (several journal reports of one message).",
        {flag("json")},
        run_show},
       {"export",

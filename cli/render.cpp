@@ -102,6 +102,7 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.key("sasl_login").string_or_null(d.sasl_login);
   w.key("spf_result").string_or_null(d.spf_result);
   w.key("queue_id").string_or_null(d.queue_id);
+  w.key("original_sha256").value(util::to_hex(d.original_sha256));
   w.key("mail_from").value(d.mail_from);
   w.key("rcpt_to");
   string_list(w, d.rcpt_to);
@@ -127,7 +128,7 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.end_object();
   w.key("anomalies");
   string_list(w, d.anomalies);
-  w.key("same_content");
+  w.key("same_original");
   string_list(w, same_content);
   w.end_object();
   return w.str();
@@ -138,13 +139,15 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   const auto& e = d.envelope;
   std::string out;
   auto line = [&out](const char* label, std::string_view value) {
-    if (!value.empty()) out += pad(label, 15) + printable(value) + "\n";
+    if (!value.empty()) out += pad(label, 17) + printable(value) + "\n";
   };
   line("id:", id_of(l));
   line("received:", util::format_iso8601(d.received));
   line("source:", d.source);
   line("size:", std::to_string(d.size));
   line("sha256:", util::to_hex(d.content_sha256));
+  if (d.original_sha256 != d.content_sha256)
+    line("original sha256:", util::to_hex(d.original_sha256));
   line("client:", d.client_ip);
   line("helo:", d.helo);
   line("tls:", d.tls_version.empty() ? "" : d.tls_version + " " + d.tls_cipher);
@@ -171,7 +174,7 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   }
   for (const auto& a : e.anomalies) line("anomaly:", a);
   for (const auto& a : d.anomalies) line("anomaly:", a);
-  for (const auto& s : same_content) line("same content:", s);
+  for (const auto& s : same_content) line("same original:", s);
   return out;
 }
 

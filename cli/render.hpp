@@ -23,7 +23,8 @@ std::string list_text(const std::vector<Listed>& v);
 std::string list_json(const std::vector<Listed>& v);
 
 void summary_json(util::JsonWriter& w, const Listed& l);
-// `same_content`: ids of the other deliveries of the same stored bytes.
+// `same_original`: ids of the other deliveries of the same bytes or of the same embedded original
+// (other journal reports of one message).
 std::string show_text(const Listed& l, const std::vector<std::string>& same_content);
 std::string show_json(const Listed& l, const std::vector<std::string>& same_content);
 

@@ -1,6 +1,6 @@
-// The per-tenant hash chain over deliveries and the content header, shared by the write path and
-// `verify`. link(n) = SHA-256(link(n-1) || digest(n)), link(0) = 32 zero bytes,
-// digest(n) = SHA-256(encoded record || content SHA-256). Pure functions.
+// The per-tenant hash chain over deliveries, shared by the write path and `verify`. link(n) =
+// SHA-256(link(n-1) || digest(n)), link(0) = 32 zero bytes, digest(n) = SHA-256(encoded record ||
+// content SHA-256). Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -21,13 +21,5 @@ struct ChainHead {
 };
 std::string encode_head(const ChainHead& h);
 std::optional<ChainHead> decode_head(std::string_view bytes);
-
-struct ContentHeader {
-  std::uint64_t size = 0;
-  std::uint32_t chunk_size = 0;
-  std::uint32_t chunk_count = 0;
-};
-std::string encode_content_header(const ContentHeader& h);
-std::optional<ContentHeader> decode_content_header(std::string_view bytes);
 
 }  // namespace postjournal::archive

@@ -1,5 +1,6 @@
 // A delivery: one received message plus the evidence of how it arrived. Fields a source does not
-// have stay empty. `seq` and the content hash/size are filled in by the store. A delivery id is
+// have stay empty. `seq`, the content hash/size and the original's hash are filled in by the store.
+// A delivery id is
 // "<tenant>:<seq>" (for example "acme:42" or "_no-tenant:7"): stable, printable, unique per
 // archive root. Plain data; thread-safe as a value.
 #pragma once
@@ -34,6 +35,7 @@ struct Delivery {
   std::vector<std::string> anomalies;
   util::Digest content_sha256{};
   std::uint64_t size = 0;
+  util::Digest original_sha256{};  // of the embedded original (= content_sha256 for plain copies)
   bool operator==(const Delivery&) const = default;
 };
 

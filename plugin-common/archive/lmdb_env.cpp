@@ -132,6 +132,7 @@ void Environment::open_locked() {
     dbs_.deliveries = open("deliveries");
     dbs_.chain = open("chain");
     dbs_.contents = open("contents");
+    dbs_.blobs = open("blobs");
     dbs_.chunks = open("chunks");
     dbs_.by_time = open("by_time");
     dbs_.by_msgid = open("by_msgid");

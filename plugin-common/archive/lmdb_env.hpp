@@ -80,12 +80,13 @@ struct Databases {
   MDB_dbi meta = 0;        // "version", "head" (seq + chain link)
   MDB_dbi deliveries = 0;  // seq(be64) -> encoded record
   MDB_dbi chain = 0;       // seq(be64) -> link (32 bytes)
-  MDB_dbi contents = 0;    // sha256 -> content header
-  MDB_dbi chunks = 0;      // sha256 + index(be32) -> bytes
+  MDB_dbi contents = 0;    // content sha256 -> content header (its segments)
+  MDB_dbi blobs = 0;       // blob sha256 -> blob header
+  MDB_dbi chunks = 0;      // blob sha256 + index(be32) -> bytes
   MDB_dbi by_time = 0;     // time(be64) + seq -> ""
   MDB_dbi by_msgid = 0;    // message-id NUL seq -> ""
   MDB_dbi by_addr = 0;     // address NUL seq -> ""
-  MDB_dbi by_content = 0;  // sha256 + seq -> ""
+  MDB_dbi by_content = 0;  // content or original sha256 + seq -> ""
 };
 
 struct EnvOptions {

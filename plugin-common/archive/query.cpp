@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "archive/chain.hpp"
+#include "archive/content_layout.hpp"
 #include "archive/keys.hpp"
 #include "archive/record_codec.hpp"
 #include "journal/address_list.hpp"
@@ -30,7 +30,10 @@ bool matches(const Delivery& d, const SearchQuery& q) {
       d.envelope.message_id != journal::normalise_message_id(q.message_id)) {
     return false;
   }
-  if (q.content_sha256 && d.content_sha256 != *q.content_sha256) return false;
+  if (q.content_sha256 && d.content_sha256 != *q.content_sha256 &&
+      d.original_sha256 != *q.content_sha256) {
+    return false;
+  }
   if (!q.address.empty()) {
     auto p = participants(d);
     if (!std::binary_search(p.begin(), p.end(), util::to_lower_ascii(q.address))) return false;
@@ -101,6 +104,30 @@ std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
   return out;
 }
 
+bool read_blob(const Txn& txn, const Databases& dbs, const util::Digest& sha, std::uint64_t offset,
+               std::uint64_t length, const std::function<void(std::string_view)>& sink) {
+  auto hv = txn.get(dbs.blobs, util::as_bytes(sha));
+  if (!hv) return false;
+  auto h = decode_blob_header(*hv);
+  if (!h) throw std::runtime_error("blob " + util::to_hex(sha) + ": corrupt header");
+  std::uint64_t end = std::min(h->size, offset + length);
+  for (std::uint64_t pos = offset; pos < end;) {
+    auto index = static_cast<std::uint32_t>(pos / h->chunk_size);
+    auto chunk = txn.get(dbs.chunks, keys::chunk(sha, index));
+    std::uint64_t chunk_start = std::uint64_t{index} * h->chunk_size;
+    if (!chunk || chunk->size() <= pos - chunk_start) {
+      throw std::runtime_error("blob " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
+                               " is missing or short");
+    }
+    std::string_view piece = chunk->substr(static_cast<std::size_t>(pos - chunk_start));
+    piece =
+        piece.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), end - pos)));
+    sink(piece);
+    pos += piece.size();
+  }
+  return true;
+}
+
 bool read_content(const Txn& txn, const Databases& dbs, const util::Digest& sha,
                   std::uint64_t offset, std::uint64_t length,
                   const std::function<void(std::string_view)>& sink) {
@@ -109,19 +136,15 @@ bool read_content(const Txn& txn, const Databases& dbs, const util::Digest& sha,
   auto h = decode_content_header(*hv);
   if (!h) throw std::runtime_error("content " + util::to_hex(sha) + ": corrupt header");
   std::uint64_t end = std::min(h->size, offset + length);
-  for (std::uint64_t pos = offset; pos < end;) {
-    auto index = static_cast<std::uint32_t>(pos / h->chunk_size);
-    auto chunk = txn.get(dbs.chunks, keys::chunk(sha, index));
-    std::uint64_t chunk_start = std::uint64_t{index} * h->chunk_size;
-    if (!chunk || chunk->size() <= pos - chunk_start) {
-      throw std::runtime_error("content " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
-                               " is missing or short");
+  for (const auto& s : h->segments) {
+    std::uint64_t s_end = s.offset + s.size;
+    if (s_end <= offset || s.offset >= end) continue;
+    std::uint64_t from = std::max(offset, s.offset) - s.offset;
+    std::uint64_t to = std::min(end, s_end) - s.offset;
+    if (!read_blob(txn, dbs, s.sha, from, to - from, sink)) {
+      throw std::runtime_error("content " + util::to_hex(sha) + ": segment blob " +
+                               util::to_hex(s.sha) + " is missing");
     }
-    std::string_view piece = chunk->substr(static_cast<std::size_t>(pos - chunk_start));
-    piece =
-        piece.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), end - pos)));
-    sink(piece);
-    pos += piece.size();
   }
   return true;
 }

@@ -23,9 +23,9 @@ struct TimeRange {
 };
 
 struct SearchQuery {
-  std::string address;     // any participant, case-insensitive
-  std::string message_id;  // with or without angle brackets, exact otherwise
-  std::optional<util::Digest> content_sha256;
+  std::string address;                         // any participant, case-insensitive
+  std::string message_id;                      // with or without angle brackets, exact otherwise
+  std::optional<util::Digest> content_sha256;  // of the stored bytes or of the original
   TimeRange range;
   std::size_t limit = 0;  // 0 = no limit
 };
@@ -40,6 +40,10 @@ std::vector<Delivery> list_deliveries(const Txn& txn, const Databases& dbs, cons
                                       const TimeRange& range, std::size_t limit);
 std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
                                         const TenantId& tenant, const SearchQuery& q);
+
+// Calls sink with the bytes [offset, offset+length) of one blob; false when it is not stored.
+bool read_blob(const Txn& txn, const Databases& dbs, const util::Digest& sha, std::uint64_t offset,
+               std::uint64_t length, const std::function<void(std::string_view)>& sink);
 
 // Calls sink with the stored bytes [offset, offset+length) of a content, in order. Returns false
 // when the content is not stored. Throws std::runtime_error when a chunk is missing.

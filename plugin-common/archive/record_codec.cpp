@@ -57,6 +57,7 @@ std::string encode_delivery(const Delivery& d) {
   put_list(out, d.anomalies);
   util::put_bytes(out, util::as_bytes(d.content_sha256));
   util::put_varint(out, d.size);
+  util::put_bytes(out, util::as_bytes(d.original_sha256));
   return out;
 }
 
@@ -103,9 +104,13 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   ok = ok && r.varint(e.original_offset) && r.varint(e.original_size);
   ok = ok && get_list(r, e.anomalies) && get_list(r, d.anomalies);
   std::string sha;
-  ok = ok && r.bytes(sha) && sha.size() == d.content_sha256.size() && r.varint(d.size);
+  std::string original_sha;
+  ok = ok && r.bytes(sha) && sha.size() == d.content_sha256.size() && r.varint(d.size) &&
+       r.bytes(original_sha) && original_sha.size() == d.original_sha256.size();
   if (!ok || !r.done()) return "delivery record is truncated or corrupt";
   std::copy(sha.begin(), sha.end(), reinterpret_cast<char*>(d.content_sha256.data()));
+  std::copy(original_sha.begin(), original_sha.end(),
+            reinterpret_cast<char*>(d.original_sha256.data()));
   out = std::move(d);
   return {};
 }

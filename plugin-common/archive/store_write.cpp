@@ -10,31 +10,53 @@ namespace postjournal::archive {
 
 namespace {
 
-bool store_content(Txn& txn, const Databases& dbs, const MessageBytes& bytes) {
-  std::string key(util::as_bytes(bytes.sha256()));
-  if (txn.get(dbs.contents, key)) return true;
-  std::string_view all = bytes.view();
-  ContentHeader h;
-  h.size = all.size();
+void store_blob(Txn& txn, const Databases& dbs, std::string_view bytes, const util::Digest& sha) {
+  std::string key(util::as_bytes(sha));
+  if (txn.get(dbs.blobs, key)) return;
+  BlobHeader h;
+  h.size = bytes.size();
   h.chunk_size = static_cast<std::uint32_t>(keys::kChunkSize);
   std::uint32_t index = 0;
-  for (std::size_t off = 0; off < all.size(); off += keys::kChunkSize, ++index) {
-    txn.put(dbs.chunks, keys::chunk(bytes.sha256(), index),
-            all.substr(off, std::min(keys::kChunkSize, all.size() - off)));
+  for (std::size_t off = 0; off < bytes.size(); off += keys::kChunkSize, ++index) {
+    txn.put(dbs.chunks, keys::chunk(sha, index),
+            bytes.substr(off, std::min(keys::kChunkSize, bytes.size() - off)));
   }
   h.chunk_count = index;
+  txn.put(dbs.blobs, key, encode_blob_header(h));
+}
+
+// Returns true when the content was already stored.
+bool store_content(Txn& txn, const Databases& dbs, const MessageBytes& bytes,
+                   const std::vector<Segment>& segments) {
+  std::string key(util::as_bytes(bytes.sha256()));
+  if (txn.get(dbs.contents, key)) return true;
+  ContentHeader h;
+  h.size = bytes.size();
+  h.segments = segments;
+  for (const auto& s : segments) {
+    store_blob(
+        txn, dbs,
+        bytes.view().substr(static_cast<std::size_t>(s.offset), static_cast<std::size_t>(s.size)),
+        s.sha);
+  }
   txn.put(dbs.contents, key, encode_content_header(h));
   return false;
 }
 
 }  // namespace
 
-WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d,
-                            const MessageBytes& bytes) {
+WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,
+                            const std::vector<Segment>& segments) {
   WriteOutcome out;
   d.content_sha256 = bytes.sha256();
   d.size = bytes.size();
-  out.content_existed = store_content(txn, dbs, bytes);
+  d.original_sha256 = d.content_sha256;
+  for (const auto& s : segments) {
+    if (s.offset == d.envelope.original_offset && s.size == d.envelope.original_size) {
+      d.original_sha256 = s.sha;
+    }
+  }
+  out.content_existed = store_content(txn, dbs, bytes, segments);
 
   ChainHead head;
   if (auto h = txn.get(dbs.meta, keys::kHead)) {
@@ -54,6 +76,9 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d,
   }
   for (const auto& a : participants(d)) txn.put(dbs.by_addr, keys::text(a, d.seq), {});
   txn.put(dbs.by_content, keys::content(d.content_sha256, d.seq), {});
+  if (d.original_sha256 != d.content_sha256) {
+    txn.put(dbs.by_content, keys::content(d.original_sha256, d.seq), {});
+  }
 
   head.link = chain_link(head.link, delivery_digest(record, d.content_sha256));
   head.seq = d.seq;

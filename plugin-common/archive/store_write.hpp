@@ -1,12 +1,13 @@
 // Writes one delivery inside the caller's write transaction: the content once (content-addressed
-// by SHA-256, in chunks of keys::kChunkSize), the record under the next sequence number, the
-// time / Message-ID / participant / content indexes and the next hash-chain link.
-// Called only by the writer thread. Throws LmdbError (MDB_MAP_FULL included); on a throw the
-// caller aborts the transaction, so nothing of the delivery remains.
+// by SHA-256; its segments as blobs, each stored once, see content_layout.hpp), the record under
+// the next sequence number, the time / Message-ID / participant / content indexes and the next
+// hash-chain link. Called only by the writer thread. Throws LmdbError (MDB_MAP_FULL included); on a
+// throw the caller aborts the transaction, so nothing of the delivery remains.
 #pragma once
 
 #include <cstdint>
 
+#include "archive/content_layout.hpp"
 #include "archive/delivery.hpp"
 #include "archive/lmdb_env.hpp"
 #include "archive/message_bytes.hpp"
@@ -18,7 +19,9 @@ struct WriteOutcome {
   bool content_existed = false;  // the bytes were already stored: only a delivery was added
 };
 
-// Sets d.seq, d.content_sha256 and d.size from the write.
-WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes);
+// Sets d.seq, d.content_sha256, d.size and d.original_sha256 from the write. `segments` come
+// from plan_segments() for these bytes.
+WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,
+                            const std::vector<Segment>& segments);
 
 }  // namespace postjournal::archive

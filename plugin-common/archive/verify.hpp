@@ -1,7 +1,8 @@
 // Integrity check of one tenant archive (`postjournal verify`): every delivery record decodes,
 // sequence numbers are contiguous up to the chain head, every chain link equals
 // SHA-256(previous stored link || digest of the record and its content hash), the head matches
-// the last link, and every stored content re-hashes to its key with the recorded size. Each
+// the last link, every stored blob re-hashes to its key and every content (a list of blobs)
+// re-hashes to its own key. Each
 // problem names the delivery (or content) it concerns. Runs in one read transaction.
 #pragma once
 
@@ -22,7 +23,7 @@ struct VerifyProblem {
 struct VerifyReport {
   std::uint64_t deliveries = 0;
   std::uint64_t contents = 0;
-  std::uint64_t content_bytes = 0;
+  std::uint64_t content_bytes = 0;  // unique bytes stored (after deduplication)
   std::vector<VerifyProblem> problems;
   bool ok() const { return problems.empty(); }
 };

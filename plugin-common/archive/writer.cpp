@@ -42,7 +42,8 @@ Writer::~Writer() {
 }
 
 std::future<StoreResult> Writer::submit(Delivery d, MessageBytes bytes) {
-  Pending p{std::move(d), std::move(bytes), {}, {}};
+  std::vector<Segment> segments = plan_segments(bytes, d.envelope);  // hashing: caller's thread
+  Pending p{std::move(d), std::move(bytes), std::move(segments), {}, {}};
   auto fut = p.done.get_future();
   {
     std::lock_guard lock(mu_);
@@ -122,7 +123,7 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
     auto w = env_.begin_write();
     for (auto& p : batch) {
       Delivery d = p.delivery;
-      WriteOutcome o = write_delivery(w.txn, env_.dbs(), d, p.bytes);
+      WriteOutcome o = write_delivery(w.txn, env_.dbs(), d, p.bytes, p.segments);
       p.result.status = StoreStatus::kStored;
       p.result.seq = o.seq;
       p.result.content_existed = o.content_existed;

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "archive/content_layout.hpp"
 #include "archive/delivery.hpp"
 #include "archive/lmdb_env.hpp"
 #include "archive/message_bytes.hpp"
@@ -60,6 +61,7 @@ class Writer {
   struct Pending {
     Delivery delivery;
     MessageBytes bytes;
+    std::vector<Segment> segments;
     std::promise<StoreResult> done;
     StoreResult result;
   };

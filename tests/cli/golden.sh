@@ -49,6 +49,21 @@ check export-mbox pj export --tenant acme --mbox
 check export-bad-id pj export ../etc:1
 check list-bad-tenant pj list --tenant ../etc
 check list-unknown-tenant pj list --tenant nosuch
+# Journal reports: two reports of one original store the original once; BCC and expanded
+# recipients find their report; export --original is the embedded original.
+check import-reports pj import --tenant contoso --received 2026-11-07T08:00:00Z \
+  "$data/journal/exchange-to-cc-bcc.eml" "$data/journal/exchange-quoted-comma.eml"
+check search-bcc pj search --address auditor@contoso.example
+check search-expanded-list pj search --tenant contoso --address all-staff@contoso.example
+original_sha=$(pj inspect --json "$data/journal/exchange-to-cc-bcc.eml" | sed -n 's/.*"original_sha256": "\(.*\)".*/\1/p')
+check search-original pj search --sha256 "$original_sha"
+check show-report pj show contoso:1
+if [[ $(pj export contoso:2 --original | sha256sum | cut -d' ' -f1) == "$original_sha" ]] &&
+   cmp -s <(pj export contoso:2) "$data/journal/exchange-quoted-comma.eml"; then
+  echo "ok: export --original of a report is the embedded original"
+else
+  echo "FAIL: export --original of a report"; failures=$((failures + 1))
+fi
 check verify pj verify
 
 # export --raw and --original are byte-identical to the imported file.

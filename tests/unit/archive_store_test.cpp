@@ -242,8 +242,8 @@ TEST_F(Tamper, FlippedContentByteIsFoundAndNamed) {
   }
   VerifyReport r = verify();
   ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_EQ(r.problems[0].where.rfind("acme:2 (content ", 0), 0u) << r.problems[0].where;
-  EXPECT_NE(r.problems[0].what.find("does not match"), std::string::npos);
+  EXPECT_EQ(r.problems[0].where.rfind("acme:2 (blob ", 0), 0u) << r.problems[0].where;
+  EXPECT_NE(r.problems[0].what.find("do not match"), std::string::npos) << r.problems[0].what;
 }
 
 TEST_F(Tamper, EditedRecordIsFoundAndNamed) {
