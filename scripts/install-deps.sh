@@ -11,6 +11,8 @@ packages=(
   liblmdb-dev libyaml-cpp-dev libssl-dev
   # tests
   libgtest-dev googletest util-linux lmdb-utils
+  # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
+  clang libclang-rt-14-dev
 )
 
 missing=()

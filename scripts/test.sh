@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: formatting check, the full ctest suite
-# (unit, crash, integration, CLI golden) in a -Werror build, then the unit and integration tests
-# again in an ASan+UBSan build. Prints ctest's summaries; exits non-zero on any failure.
+# (unit, crash, integration, CLI golden) in a -Werror build, the same tests again in an
+# ASan+UBSan build, then each libFuzzer target for FUZZ_SECONDS (default 15). Prints ctest's summaries; exits non-zero on any failure.
 # Usage: ./scripts/test.sh   (as root: the integration tests mount a private tmpfs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,9 @@ echo "== ctest under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j2 --timeout 900 -L 'unit|integration|cli') || status=1
+
+echo "== fuzz targets, briefly (scripts/fuzz.sh runs them longer)"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-15}" || status=1
 
 echo "== test.sh finished in $(( $(date +%s) - started )) s: $([[ $status -eq 0 ]] && echo PASSED || echo FAILED)"
 exit $status

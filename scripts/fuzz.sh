@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS (default 600),
+# seeded from the shared corpus and the project's fixtures. A crash leaves its input in
+# build-fuzz/findings/; turn it into a regression fixture under tests/data/ and a test.
+# Usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+./scripts/install-deps.sh
+CC=clang CXX=clang++ ./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
+  -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF
+mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record
+seeds=(tests/data tests/data/journal)
+[[ -d ../shared/corpus ]] && seeds+=(../shared/corpus/m365-journal ../shared/corpus/exchange-onprem-journal
+  ../shared/corpus/plain ../shared/corpus/ndr-dsn ../shared/corpus/mime-nasty/mime4j)
+status=0
+run() {  # run TARGET CORPUS SEEDS...
+  local target=$1 corpus=$2; shift 2
+  echo "== fuzz $target for ${seconds}s"
+  build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix=build-fuzz/findings/$target- -print_final_stats=1 "$corpus" "$@" \
+    2>&1 | tail -n 12 || status=1
+}
+run extract_fuzz build-fuzz/corpus-extract "${seeds[@]}"
+run record_fuzz build-fuzz/corpus-record
+exit $status
