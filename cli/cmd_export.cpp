@@ -86,7 +86,12 @@ int run_export(const Context& ctx, const Args& args) {
   if (!d) throw CommandError(kExitProblem, "no delivery " + id.str());
   std::uint64_t offset = 0;
   std::uint64_t length = d->size;
-  if (args.has("original") && d->envelope.original_size != 0) {
+  if (args.has("original")) {
+    if (!d->envelope.has_original) {
+      throw CommandError(kExitProblem, id.str() +
+                                           " is a journal report without the original "
+                                           "message; use --raw for the report itself");
+    }
     offset = d->envelope.original_offset;
     length = d->envelope.original_size;
   }

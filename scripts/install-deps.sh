@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages postjournal needs to build and test. Idempotent: when every
 # package is already installed it does nothing (no apt-get update, no network).
-# Usage: scripts/install-deps.sh   (as root)
+# Usage: scripts/install-deps.sh [--bench]   (as root; --bench adds the libraries that only the
+# benchmarks compare against: GMime 3 and vmime)
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,10 @@ packages=(
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
   clang libclang-rt-14-dev
 )
+
+if [[ ${1:-} == --bench ]]; then
+  packages+=(libgmime-3.0-dev libvmime-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -64,6 +64,9 @@ if [[ $(pj export contoso:2 --original | sha256sum | cut -d' ' -f1) == "$origina
 else
   echo "FAIL: export --original of a report"; failures=$((failures + 1))
 fi
+check import-no-original pj import --tenant contoso --received 2026-11-08T08:00:00Z \
+  "$data/journal/exchange-gcc.eml"
+check export-no-original pj export contoso:3 --original
 check verify pj verify
 
 # export --raw and --original are byte-identical to the imported file.
