@@ -43,7 +43,8 @@ struct Case {
   const char* expect_anomaly;  // nullptr: no anomalies at all
 };
 
-constexpr const char* kOriginalSha = "ebea25285efd81ea2ceabca2fc93104d6552ff095f631a5491c18ad703813707";
+constexpr const char* kOriginalSha =
+    "ebea25285efd81ea2ceabca2fc93104d6552ff095f631a5491c18ad703813707";
 
 const Case kCases[] = {
     {"exchange-to-cc-bcc.eml", "exchange", "assistant@contoso.example", "<orig-1@contoso.example>",
@@ -128,7 +129,8 @@ TEST(JournalFormats, FlagsAndSubjects) {
   EXPECT_TRUE(extract_envelope(fixture("exchange-decrypted.eml"), {}).decrypted_copy);
   EXPECT_TRUE(extract_envelope(fixture("exchange-ndr-wrapped.eml"), {}).wrapped_in_ndr);
   EXPECT_EQ(extract_envelope(fixture("exchange-qp-latin1.eml"), {}).subject,
-            "Gr\xC3\xB6\xC3\x9F" "enordnung der Lieferung f\xC3\xBCr das Projekt Nordstern, zweite "
+            "Gr\xC3\xB6\xC3\x9F"
+            "enordnung der Lieferung f\xC3\xBCr das Projekt Nordstern, zweite "
             "Runde mit Korrekturen");
   EXPECT_EQ(extract_envelope(fixture("exchange-utf8-subject.eml"), {}).subject,
             "R\xC3\xA9union \xE2\x80\x94 \xE4\xBC\x9A\xE8\xAE\xAE 2026");
@@ -144,7 +146,8 @@ TEST(JournalFormats, ReportOuterHeadersAreNotTheEnvelope) {
 
 TEST(JournalFormats, TenThousandRecipientLines) {
   std::string body = "Sender: pat@contoso.example\r\nSubject: big\r\nMessage-Id: <big@x>\r\n";
-  for (int i = 0; i < 10000; ++i) body += "Recipient: r" + std::to_string(i) + "@contoso.example\r\n";
+  for (int i = 0; i < 10000; ++i)
+    body += "Recipient: r" + std::to_string(i) + "@contoso.example\r\n";
   std::string report =
       "X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
       "Content-Type: text/plain\r\n\r\n" +
