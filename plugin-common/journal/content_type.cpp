@@ -19,12 +19,13 @@ void skip_space_and_comments(std::string_view s, std::size_t& i) {
   while (i < s.size()) {
     char c = s[i];
     if (depth > 0) {
-      if (c == '\\')
-        ++i;
-      else if (c == '(')
+      if (c == '\\' && i + 1 < s.size()) {
+        ++i;  // the escaped character
+      } else if (c == '(') {
         ++depth;
-      else if (c == ')')
+      } else if (c == ')') {
         --depth;
+      }
       ++i;
     } else if (c == '(') {
       depth = 1;
@@ -111,7 +112,8 @@ ContentType parse_content_type(std::string_view s) {
   std::vector<std::string> order;
   while (i < s.size()) {
     skip_space_and_comments(s, i);
-    if (i < s.size() && s[i] != ';') {
+    if (i >= s.size()) break;
+    if (s[i] != ';') {
       ++i;  // junk between parameters: skip a byte and resynchronise
       continue;
     }

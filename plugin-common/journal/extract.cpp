@@ -196,9 +196,7 @@ void extract_plain(const Entity& top, const SmtpEnvelope& smtp, bool google, Jou
   }
 }
 
-}  // namespace
-
-JournalEnvelope extract_envelope(std::string_view message, const SmtpEnvelope& smtp) {
+JournalEnvelope extract_unchecked(std::string_view message, const SmtpEnvelope& smtp) {
   JournalEnvelope env;
   Entity top = entity_at(message, 0, message.size());
   env.anomalies = top.headers.anomalies;
@@ -216,6 +214,21 @@ JournalEnvelope extract_envelope(std::string_view message, const SmtpEnvelope& s
     extract_plain(top, smtp, format == "google", env);
   }
   return env;
+}
+
+}  // namespace
+
+JournalEnvelope extract_envelope(std::string_view message, const SmtpEnvelope& smtp) {
+  try {
+    return extract_unchecked(message, smtp);
+  } catch (const std::exception& e) {
+    // A bug must not turn into a message that can never be stored: keep the bytes as plain.
+    JournalEnvelope env;
+    env.format = "plain";
+    env.original_size = message.size();
+    env.anomalies.push_back(std::string("extractor-error:") + e.what());
+    return env;
+  }
 }
 
 }  // namespace postjournal::journal

@@ -49,3 +49,19 @@ TEST(JournalHostile, DeepNestingAndManyPartsAreBounded) {
   EXPECT_TRUE(capped);
   EXPECT_TRUE(e.recipients.empty());
 }
+
+// Inputs that once crashed a fuzz target (tests/data/fuzz-regressions/): each must now extract
+// without an exception escaping and without the extractor-error fallback.
+TEST(JournalHostile, FuzzRegressions) {
+  std::size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(SOURCE_DIR "/tests/data/fuzz-regressions")) {
+    if (entry.path().extension() != ".eml") continue;
+    SCOPED_TRACE(entry.path().string());
+    std::string bytes = util::read_file(entry.path().string());
+    journal::JournalEnvelope e = journal::extract_envelope(bytes, {});
+    for (const auto& a : e.anomalies) EXPECT_EQ(a.rfind("extractor-error", 0), std::string::npos);
+    ++files;
+  }
+  EXPECT_GE(files, 1u);
+}
