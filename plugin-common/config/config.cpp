@@ -1,3 +1,5 @@
+// Loading: YAML -> Config through the schema tables. Validation across fields is validate.cpp,
+// rendering render.cpp.
 #include "config/config.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -5,8 +7,8 @@
 #include <set>
 
 #include "config/schema.hpp"
+#include "config/validate.hpp"
 #include "util/file.hpp"
-#include "util/strings.hpp"
 
 namespace postjournal::config {
 
@@ -18,56 +20,122 @@ namespace {
   throw ConfigError(where + ": " + msg);
 }
 
-void assign(Config& c, const KeySpec& k, const std::string& text, const std::string& file,
-            const YAML::Mark& mark) {
-  std::string key = std::string(k.section) + "." + k.name;
-  if (k.type == KeyType::kString) {
-    if (text.empty()) fail(file, mark, key + " must not be empty");
-    c.*k.string_field = text;
-    return;
+template <class T>
+const FieldSpec<T>* find_field(const std::vector<FieldSpec<T>>& fields, const std::string& key) {
+  for (const auto& f : fields) {
+    if (f.key == key) return &f;
   }
-  std::uint64_t v = 0;
-  unsigned long long n = 0;
-  bool ok = k.type == KeyType::kSize ? parse_size(text, v) : util::parse_u64(text, n);
-  if (k.type == KeyType::kCount) v = n;
-  if (!ok)
-    fail(file, mark,
-         key + ": '" + text + "' is not a " +
-             (k.type == KeyType::kSize ? "size (like 64M)" : "number"));
-  if (v < k.min || v > k.max) {
-    fail(file, mark,
-         key + " = " + text + " is out of bounds [" + std::to_string(k.min) + ", " +
-             std::to_string(k.max) + "]");
-  }
-  c.*k.number_field = v;
+  return nullptr;
 }
 
-// The text as comment lines of at most 99 columns.
-std::string wrap_comment(std::string_view text, const std::string& prefix) {
-  std::string out;
-  std::string line = prefix;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find(' ', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view word = text.substr(pos, end - pos);
-    if (line.size() > prefix.size() && line.size() + 1 + word.size() > 99) {
-      out += line + "\n";
-      line = prefix;
+template <class T>
+void set_defaults(const std::vector<FieldSpec<T>>& fields, T& target) {
+  for (const auto& f : fields) {
+    if (f.default_text.empty() && f.type != KeyType::kString && f.type != KeyType::kAddress) {
+      continue;
     }
-    if (line.size() > prefix.size()) line += ' ';
-    line += word;
-    pos = end + 1;
+    Value v;
+    if (f.type == KeyType::kCidrList) continue;
+    if (parse_value(f, f.default_text, v).empty()) f.set(target, v);
   }
-  return out + line + "\n";
+}
+
+template <class T>
+void set_field(const FieldSpec<T>& f, const YAML::Node& node, T& target, const std::string& file,
+               const std::string& shown_key) {
+  Value v;
+  if (f.type == KeyType::kCidrList) {
+    if (!node.IsSequence() && !node.IsScalar())
+      fail(file, node.Mark(), shown_key + " must be a list");
+    std::vector<YAML::Node> items;
+    if (node.IsScalar()) items.push_back(node);
+    for (const auto& item : node) items.push_back(item);
+    for (const auto& item : items) {
+      auto cidr = item.IsScalar() ? util::Cidr::parse(item.Scalar()) : std::nullopt;
+      if (!cidr) {
+        fail(file, item.Mark(),
+             shown_key + ": '" + (item.IsScalar() ? item.Scalar() : std::string("?")) +
+                 "' is not an IP address or CIDR network (host bits must be zero)");
+      }
+      v.cidrs.push_back(*cidr);
+    }
+    f.set(target, v);
+    return;
+  }
+  if (!node.IsScalar() && !node.IsNull())
+    fail(file, node.Mark(), shown_key + " must be a single value");
+  std::string text = node.IsNull() ? std::string() : node.Scalar();
+  if (text.empty() && f.type != KeyType::kString && f.type != KeyType::kAddress &&
+      f.type != KeyType::kDomain) {
+    fail(file, node.Mark(), shown_key + " must not be empty");
+  }
+  std::string err = parse_value(f, text, v);
+  if (!err.empty()) fail(file, node.Mark(), err);
+  f.set(target, v);
+}
+
+// Applies every key of `map` (nested maps flattened with '.') to target; records the keys seen.
+template <class T>
+void apply_map(const YAML::Node& map, const std::string& prefix,
+               const std::vector<FieldSpec<T>>& fields, T& target, const std::string& file,
+               const std::string& what, std::set<std::string>& seen) {
+  for (const auto& kv : map) {
+    std::string key = prefix + kv.first.Scalar();
+    const FieldSpec<T>* f = find_field(fields, key);
+    if (f == nullptr && kv.second.IsMap()) {
+      bool is_prefix = false;
+      for (const auto& g : fields) is_prefix = is_prefix || g.key.rfind(key + ".", 0) == 0;
+      if (is_prefix) {
+        apply_map(kv.second, key + ".", fields, target, file, what, seen);
+        continue;
+      }
+    }
+    if (f == nullptr) fail(file, kv.first.Mark(), "unknown key '" + key + "'" + what);
+    if (!seen.insert(key).second) fail(file, kv.first.Mark(), "key '" + key + "' given twice");
+    set_field(*f, kv.second, target, file, key);
+  }
+}
+
+template <class T>
+std::vector<T> load_list(const YAML::Node& node, const std::vector<FieldSpec<T>>& fields,
+                         const std::string& file, const std::string& kind) {
+  std::vector<T> out;
+  if (node.IsNull()) return out;
+  if (!node.IsSequence()) fail(file, node.Mark(), kind + "s must be a list");
+  for (const auto& item : node) {
+    if (!item.IsMap()) fail(file, item.Mark(), "each entry of " + kind + "s must be a mapping");
+    T t;
+    set_defaults(fields, t);
+    t.line = item.Mark().line + 1;
+    std::set<std::string> seen;
+    apply_map(item, "", fields, t, file, " in a " + kind, seen);
+    for (const auto& f : fields) {
+      if (f.required && !seen.count(f.key)) {
+        std::string name =
+            item["name"] && item["name"].IsScalar() ? " '" + item["name"].Scalar() + "'" : "";
+        fail(file, item.Mark(), kind + name + " has no " + f.key);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 }  // namespace
 
+std::string_view to_string(AuthMethod m) {
+  static constexpr std::string_view kNames[] = {"ip", "ip+domain", "smtp", "spf"};
+  return kNames[static_cast<int>(m)];
+}
+
+std::string_view to_string(SourceType t) {
+  return t == SourceType::kJournaling ? "journaling" : "forward";
+}
+
 Config defaults() {
   Config c;
   c.source = "(defaults)";
-  for (const auto& k : schema()) assign(c, k, k.default_text, "(schema)", YAML::Mark::null_mark());
+  set_defaults(top_fields(), c);
   return c;
 }
 
@@ -82,26 +150,27 @@ Config load_string(const std::string& yaml, const std::string& file) {
   }
   if (root.IsNull()) return c;
   if (!root.IsMap()) fail(file, root.Mark(), "the top level must be a mapping of sections");
-  std::set<std::string> sections;
-  for (const auto& k : schema()) sections.insert(k.section);
-  for (const auto& sec : root) {
-    std::string name = sec.first.Scalar();
-    if (!sections.count(name)) fail(file, sec.first.Mark(), "unknown section '" + name + "'");
-    if (sec.second.IsNull()) continue;
-    if (!sec.second.IsMap())
-      fail(file, sec.second.Mark(), "section '" + name + "' must be a mapping");
-    for (const auto& kv : sec.second) {
-      std::string key = kv.first.Scalar();
-      const KeySpec* spec = nullptr;
-      for (const auto& k : schema()) {
-        if (name == k.section && key == k.name) spec = &k;
-      }
-      if (spec == nullptr) fail(file, kv.first.Mark(), "unknown key '" + name + "." + key + "'");
-      if (!kv.second.IsScalar())
-        fail(file, kv.second.Mark(), name + "." + key + " must be a single value");
-      assign(c, *spec, kv.second.Scalar(), file, kv.second.Mark());
+  std::set<std::string> seen;
+  for (const auto& kv : root) {
+    std::string name = kv.first.Scalar();
+    if (name == "listeners") {
+      c.listeners = load_list(kv.second, listener_fields(), file, "listener");
+    } else if (name == "mailboxes") {
+      c.mailboxes = load_list(kv.second, mailbox_fields(), file, "mailbox");
+    } else if (const auto* f = find_field(top_fields(), name)) {
+      set_field(*f, kv.second, c, file, name);
+    } else {
+      bool section = false;
+      for (const auto& g : top_fields()) section = section || g.key.rfind(name + ".", 0) == 0;
+      if (!section) fail(file, kv.first.Mark(), "unknown section '" + name + "'");
+      if (kv.second.IsNull()) continue;
+      if (!kv.second.IsMap())
+        fail(file, kv.second.Mark(), "section '" + name + "' must be a mapping");
+      apply_map(kv.second, name + ".", top_fields(), c, file, "", seen);
     }
   }
+  std::string err = validate(c);
+  if (!err.empty()) throw ConfigError(file + ":" + err);
   return c;
 }
 
@@ -113,37 +182,6 @@ Config load_file(const std::string& path) {
     throw ConfigError(path + ": " + e.what());
   }
   return load_string(text, path);
-}
-
-std::string render_sample() {
-  std::string out =
-      "# postjournal configuration (sample generated from the schema; every key at its "
-      "default).\n# Install as /etc/postjournal/postjournal.yaml and edit.\n";
-  std::string section;
-  for (const auto& k : schema()) {
-    if (section != k.section) {
-      section = k.section;
-      out += "\n" + section + ":\n";
-    }
-    out += wrap_comment(k.doc, "  # ");
-    out += "  " + std::string(k.name) + ": " + k.default_text + "\n";
-  }
-  return out;
-}
-
-std::string render(const Config& c) {
-  std::string out = "# effective configuration from " + c.source + "\n";
-  std::string section;
-  for (const auto& k : schema()) {
-    if (section != k.section) {
-      section = k.section;
-      out += section + ":\n";
-    }
-    out += "  " + std::string(k.name) + ": " +
-           (k.type == KeyType::kString ? c.*k.string_field : std::to_string(c.*k.number_field)) +
-           "\n";
-  }
-  return out;
 }
 
 }  // namespace postjournal::config

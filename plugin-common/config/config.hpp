@@ -1,27 +1,92 @@
 // The postjournal configuration: one YAML file (default /etc/postjournal/postjournal.yaml),
-// loaded into an immutable Config snapshot. One schema table (schema.cpp) lists every key with
-// its type, default, bounds and documentation; it drives loading, validation and the sample file
-// conf/postjournal.yaml.sample. Unknown keys and bad values are errors reported as
-// "file:line: message" through ConfigError. Only this module includes yaml-cpp.
+// loaded into an immutable Config snapshot. One schema (schema.cpp: key, type, default, bounds,
+// doc for the top-level sections, for a listener and for a mailbox) drives loading, validation
+// and conf/postjournal.yaml.sample. Unknown keys, bad values and inconsistent listeners are
+// errors reported as "file:line: message" through ConfigError. Only config/ includes yaml-cpp.
 // Thread-safe: loading has no shared state; a Config is immutable once loaded.
 #pragma once
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "util/cidr.hpp"
 
 namespace postjournal::config {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/postjournal/postjournal.yaml";
 
+enum class AuthMethod { kIp, kIpDomain, kSmtp, kSpf };
+enum class SourceType { kJournaling, kForward };
+enum class AfterArchive { kDiscard, kAccept };
+enum class Unassigned { kQueue, kReject };
+enum class MailProtocol { kImap, kImaps, kPop3, kPop3s };
+enum class StartTls { kNo, kYes, kRequired };
+
+std::string_view to_string(AuthMethod m);
+std::string_view to_string(SourceType t);
+
+// A "Mail Source" reached by SMTP: how its transactions are recognised and what they are.
+struct Listener {
+  std::string name;
+  std::string tenant;
+  bool active = true;
+  SourceType type = SourceType::kJournaling;
+  std::string hosted_by;  // microsoft | google | zimbra | amazon | other
+  AuthMethod method = AuthMethod::kIp;
+  std::vector<util::Cidr> ips;
+  std::string domain;    // lower case
+  std::string username;  // SASL login
+  std::uint64_t allowed_inactivity_hours = 0;
+  std::string recipient;         // hardening: RCPT TO must equal this (lower case)
+  std::string microsoft_tenant;  // hardening: X-OriginatorOrg / X-MS-Exchange-CrossTenant-Id
+  AfterArchive after_archive = AfterArchive::kDiscard;
+  int line = 0;  // where it is defined, for messages
+};
+
+// A journal mailbox pulled by postjournal-fetch.
+struct Mailbox {
+  std::string name;
+  std::string tenant;
+  bool active = true;
+  MailProtocol protocol = MailProtocol::kImaps;
+  StartTls starttls = StartTls::kNo;
+  std::string host;
+  std::uint64_t port = 0;  // 0: the protocol's default port
+  std::string username;
+  std::string password;
+  std::string password_file;
+  std::string folder;
+  SourceType type = SourceType::kJournaling;
+  bool delete_after_indexing = true;
+  bool validate_certificates = true;
+  std::string ca_file;
+  std::uint64_t poll_interval = 0;  // seconds
+  std::uint64_t allowed_inactivity_hours = 0;
+  int line = 0;
+};
+
 struct Config {
   std::string source;  // file the values came from, or "(defaults)"
+  std::string milter_socket;
+  std::string milter_user;
+  std::uint64_t milter_max_message_size = 0;
+  std::uint64_t milter_memory_limit = 0;
+  std::string milter_spool_dir;
+  std::uint64_t milter_commit_timeout = 0;  // seconds
   std::string archive_root;
   std::uint64_t archive_initial_map_size = 0;
   std::uint64_t archive_max_map_size = 0;
   std::uint64_t archive_batch_max = 0;
   std::uint64_t archive_batch_bytes = 0;
   std::uint64_t archive_batch_wait_ms = 0;
+  Unassigned unassigned = Unassigned::kQueue;
+  std::string alerts_email;
+  std::uint64_t alerts_check_interval = 0;  // seconds
+  std::string alerts_sendmail;
+  std::vector<Listener> listeners;
+  std::vector<Mailbox> mailboxes;
 };
 
 class ConfigError : public std::runtime_error {
@@ -29,10 +94,10 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Every key at its default.
+// Every key at its default; no listeners, no mailboxes.
 Config defaults();
-// Throws ConfigError ("file:line: message") on unreadable files, YAML syntax errors, unknown keys
-// and values out of bounds.
+// Throws ConfigError ("file:line: message") on unreadable files, YAML syntax errors, unknown keys,
+// values out of bounds and inconsistent listeners or mailboxes.
 Config load_file(const std::string& path);
 Config load_string(const std::string& yaml, const std::string& name_for_errors);
 

@@ -3,36 +3,225 @@
 #include <cctype>
 #include <string_view>
 
+#include "archive/tenant_id.hpp"
 #include "util/strings.hpp"
 
 namespace postjournal::config {
 
-const std::vector<KeySpec>& schema() {
-  constexpr std::uint64_t kMiB = 1ull << 20;
-  static const std::vector<KeySpec> kSchema = {
-      {"archive", "root", KeyType::kString, "/var/lib/postjournal", 0, 0,
-       "Directory holding one LMDB archive per tenant (<root>/<tenant>/) and the No Tenant "
-       "queue (<root>/_no-tenant/).",
-       &Config::archive_root, nullptr},
-      {"archive", "initial_map_size", KeyType::kSize, "64M", kMiB, 1ull << 50,
-       "Initial LMDB map size of a new archive; the map grows automatically.", nullptr,
-       &Config::archive_initial_map_size},
-      {"archive", "max_map_size", KeyType::kSize, "1T", kMiB, 1ull << 50,
-       "Largest map an archive may grow to. When reached, new mail is answered 452 4.3.1 "
-       "(try later) and the archive stays intact.",
-       nullptr, &Config::archive_max_map_size},
-      {"archive", "batch_max", KeyType::kCount, "256", 1, 100000,
-       "Most deliveries committed together in one durable group commit.", nullptr,
-       &Config::archive_batch_max},
-      {"archive", "batch_bytes", KeyType::kSize, "256M", kMiB, 1ull << 40,
-       "Most message bytes in one group commit (a larger single message is committed alone).",
-       nullptr, &Config::archive_batch_bytes},
-      {"archive", "batch_wait_ms", KeyType::kCount, "0", 0, 1000,
-       "Milliseconds the writer waits for more deliveries before committing a partial batch; 0 "
-       "commits at once (batches still form while a commit is on its way to disk).",
-       nullptr, &Config::archive_batch_wait_ms},
+namespace {
+
+constexpr std::uint64_t kMiB = 1ull << 20;
+
+template <class T>
+FieldSpec<T> text(std::string key, std::string T::*m, std::string def, std::string doc,
+                  KeyType type = KeyType::kString, bool required = false) {
+  return {std::move(key),
+          type,
+          std::move(def),
+          required,
+          0,
+          0,
+          {},
+          std::move(doc),
+          [m](T& t, const Value& v) { t.*m = v.text; },
+          [m](const T& t) { return t.*m; }};
+}
+
+template <class T>
+FieldSpec<T> number(std::string key, KeyType type, std::uint64_t T::*m, std::string def,
+                    std::uint64_t min, std::uint64_t max, std::string doc) {
+  return {std::move(key),
+          type,
+          std::move(def),
+          false,
+          min,
+          max,
+          {},
+          std::move(doc),
+          [m](T& t, const Value& v) { t.*m = v.number; },
+          [m](const T& t) { return std::to_string(t.*m); }};
+}
+
+template <class T>
+FieldSpec<T> flag(std::string key, bool T::*m, bool def, std::string doc) {
+  return {std::move(key),
+          KeyType::kBool,
+          def ? "true" : "false",
+          false,
+          0,
+          0,
+          {},
+          std::move(doc),
+          [m](T& t, const Value& v) { t.*m = v.flag; },
+          [m](const T& t) { return std::string(t.*m ? "true" : "false"); }};
+}
+
+// E's enumerators are in the order of `choices`.
+template <class T, class E>
+FieldSpec<T> choice(std::string key, E T::*m, std::vector<std::string> choices, std::string def,
+                    std::string doc, bool required = false) {
+  auto names = choices;
+  return {std::move(key),
+          KeyType::kChoice,
+          std::move(def),
+          required,
+          0,
+          0,
+          std::move(choices),
+          std::move(doc),
+          [m](T& t, const Value& v) { t.*m = static_cast<E>(v.choice); },
+          [m, names](const T& t) { return names.at(static_cast<std::size_t>(t.*m)); }};
+}
+
+template <class T>
+FieldSpec<T> cidrs(std::string key, std::vector<util::Cidr> T::*m, std::string doc) {
+  return {std::move(key),
+          KeyType::kCidrList,
+          "",
+          false,
+          0,
+          0,
+          {},
+          std::move(doc),
+          [m](T& t, const Value& v) { t.*m = v.cidrs; },
+          [m](const T& t) {
+            std::string out = "[";
+            for (const auto& c : t.*m) out += (out.size() > 1 ? ", " : "") + c.str();
+            return out + "]";
+          }};
+}
+
+}  // namespace
+
+const std::vector<FieldSpec<Config>>& top_fields() {
+  using C = Config;
+  static const std::vector<FieldSpec<C>> kFields = {
+      text<C>("milter.socket", &C::milter_socket, "unix:/run/postjournal/milter.sock",
+              "Where postjournal-milter listens: unix:/path or inet:port@127.0.0.1. Postfix's "
+              "smtpd_milters names the same socket."),
+      text<C>("milter.user", &C::milter_user, "postjournal",
+              "User the milter runs as after opening its socket (it must own archive.root)."),
+      number<C>("milter.max_message_size", KeyType::kSize, &C::milter_max_message_size, "200M",
+                kMiB, 1ull << 40,
+                "Largest message accepted; larger ones are refused with 552 before any byte is "
+                "stored. Keep it above Postfix's message_size_limit."),
+      number<C>("milter.memory_limit", KeyType::kSize, &C::milter_memory_limit, "4M", 64 * 1024,
+                1ull << 30,
+                "Message bytes kept in memory per transaction; beyond, they spill to "
+                "milter.spool_dir."),
+      text<C>("milter.spool_dir", &C::milter_spool_dir, "/var/spool/postjournal",
+              "Directory for messages larger than milter.memory_limit while they are received."),
+      number<C>("milter.commit_timeout", KeyType::kSeconds, &C::milter_commit_timeout, "120", 1,
+                3600,
+                "Seconds to wait for the durable commit before answering 451 (try again later)."),
+      text<C>("archive.root", &C::archive_root, "/var/lib/postjournal",
+              "Directory holding one LMDB archive per tenant (<root>/<tenant>/) and the No Tenant "
+              "queue (<root>/_no-tenant/)."),
+      number<C>("archive.initial_map_size", KeyType::kSize, &C::archive_initial_map_size, "64M",
+                kMiB, 1ull << 50,
+                "Initial LMDB map size of a new archive; the map grows "
+                "automatically."),
+      number<C>("archive.max_map_size", KeyType::kSize, &C::archive_max_map_size, "1T", kMiB,
+                1ull << 50,
+                "Largest map an archive may grow to. When reached, new mail is answered 452 4.3.1 "
+                "(try later) and the archive stays intact."),
+      number<C>("archive.batch_max", KeyType::kCount, &C::archive_batch_max, "256", 1, 100000,
+                "Most deliveries committed together in one durable group commit."),
+      number<C>("archive.batch_bytes", KeyType::kSize, &C::archive_batch_bytes, "256M", kMiB,
+                1ull << 40,
+                "Most message bytes in one group commit (a larger single message is committed "
+                "alone)."),
+      number<C>("archive.batch_wait_ms", KeyType::kCount, &C::archive_batch_wait_ms, "0", 0, 1000,
+                "Milliseconds the writer waits for more deliveries before committing a partial "
+                "batch; 0 commits at once (batches still form while a commit is on its way to "
+                "disk)."),
+      choice<C>("unassigned", &C::unassigned, {"queue", "reject"}, "queue",
+                "Mail that matches no listener: queue keeps it in the No Tenant queue for "
+                "triage; reject refuses it with 550 5.7.1 at RCPT. The Microsoft 365 connector "
+                "validation mail is always queued."),
+      text<C>("alerts.email", &C::alerts_email, "",
+              "Address that receives inactivity alerts and recoveries; empty: log only.",
+              KeyType::kAddress),
+      number<C>("alerts.check_interval", KeyType::kSeconds, &C::alerts_check_interval, "300", 10,
+                86400, "Seconds between inactivity checks of listeners and mailboxes."),
+      text<C>("alerts.sendmail", &C::alerts_sendmail, "/usr/sbin/sendmail",
+              "sendmail program used to send alert mail."),
   };
-  return kSchema;
+  return kFields;
+}
+
+const std::vector<FieldSpec<Listener>>& listener_fields() {
+  using L = Listener;
+  static const std::vector<FieldSpec<L>> kFields = {
+      text<L>("name", &L::name, "", "Unique name of this mail source (shown in logs and status).",
+              KeyType::kString, true),
+      text<L>("tenant", &L::tenant, "",
+              "Tenant whose archive receives the mail: [a-z0-9][a-z0-9-]{0,62}.", KeyType::kTenant,
+              true),
+      flag<L>("active", &L::active, true, "An inactive listener matches nothing."),
+      choice<L>("type", &L::type, {"journaling", "forward"}, "journaling",
+                "journaling: journal reports (their recipient lists are trusted); forward: plain "
+                "copies."),
+      text<L>("hosted_by", &L::hosted_by, "other",
+              "microsoft | google | zimbra | amazon | other (informational)."),
+      choice<L>("auth.method", &L::method, {"ip", "ip+domain", "smtp", "spf"}, "",
+                "How a transaction is recognised: ip (client address in auth.ips), ip+domain "
+                "(and the recipient domain is auth.domain), smtp (the SASL login Postfix verified "
+                "is auth.username), spf (MAIL FROM domain is auth.domain and SPF passes).",
+                true),
+      cidrs<L>("auth.ips", &L::ips, "Client networks (CIDR list) for ip and ip+domain."),
+      text<L>("auth.domain", &L::domain, "",
+              "Recipient domain (ip+domain) or envelope-sender domain (spf).", KeyType::kDomain),
+      text<L>("auth.username", &L::username, "", "SASL login for smtp."),
+      number<L>("allowed_inactivity_hours", KeyType::kCount, &L::allowed_inactivity_hours, "48", 0,
+                8760, "Alert when no mail arrived for this many hours; 0 disables the alert."),
+      text<L>("recipient", &L::recipient, "",
+              "Hardening: RCPT TO must be exactly this (secret) journal address.",
+              KeyType::kAddress),
+      text<L>("microsoft_tenant", &L::microsoft_tenant, "",
+              "Hardening: X-OriginatorOrg or X-MS-Exchange-CrossTenant-Id must equal this when "
+              "present (tenant domain or GUID)."),
+      choice<L>("after_archive", &L::after_archive, {"discard", "accept"}, "discard",
+                "discard: Postfix drops the message once archived (dedicated archiver); accept: "
+                "Postfix delivers it further (the relay also delivers the mail)."),
+  };
+  return kFields;
+}
+
+const std::vector<FieldSpec<Mailbox>>& mailbox_fields() {
+  using M = Mailbox;
+  static const std::vector<FieldSpec<M>> kFields = {
+      text<M>("name", &M::name, "", "Unique name of this mailbox source.", KeyType::kString, true),
+      text<M>("tenant", &M::tenant, "", "Tenant whose archive receives the mail.", KeyType::kTenant,
+              true),
+      flag<M>("active", &M::active, true, "An inactive mailbox is not polled."),
+      choice<M>("protocol", &M::protocol, {"imap", "imaps", "pop3", "pop3s"}, "", "Protocol.",
+                true),
+      choice<M>("starttls", &M::starttls, {"no", "yes", "required"}, "no",
+                "STARTTLS for imap/pop3: yes uses it when offered, required refuses to go on "
+                "without it."),
+      text<M>("host", &M::host, "", "Server host name (checked against its certificate).",
+              KeyType::kString, true),
+      number<M>("port", KeyType::kCount, &M::port, "0", 0, 65535,
+                "Port; 0: the protocol's default."),
+      text<M>("username", &M::username, "", "Login.", KeyType::kString, true),
+      text<M>("password", &M::password, "", "Password (or use password_file)."),
+      text<M>("password_file", &M::password_file, "", "File holding the password."),
+      text<M>("folder", &M::folder, "INBOX", "IMAP folder to pull."),
+      choice<M>("type", &M::type, {"journaling", "forward"}, "journaling",
+                "journaling: journal reports; forward: plain copies."),
+      flag<M>("delete_after_indexing", &M::delete_after_indexing, true,
+              "Delete each message from the mailbox once it is durably archived."),
+      flag<M>("validate_certificates", &M::validate_certificates, true,
+              "Verify the server certificate against the system CA store (and ca_file) and the "
+              "host name."),
+      text<M>("ca_file", &M::ca_file, "", "Extra trusted CA or server certificate (PEM)."),
+      number<M>("poll_interval", KeyType::kSeconds, &M::poll_interval, "300", 10, 86400,
+                "Seconds between polls."),
+      number<M>("allowed_inactivity_hours", KeyType::kCount, &M::allowed_inactivity_hours, "48", 0,
+                8760, "Alert when nothing was fetched for this many hours; 0 disables."),
+  };
+  return kFields;
 }
 
 bool parse_size(const std::string& text, std::uint64_t& out) {
@@ -48,6 +237,70 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
   if (!util::parse_u64(t, n) || n > UINT64_MAX / mult) return false;
   out = n * mult;
   return true;
+}
+
+std::string parse_scalar(KeyType type, const std::string& key, const std::string& text,
+                         std::uint64_t min, std::uint64_t max,
+                         const std::vector<std::string>& choices, Value& out) {
+  out.text = text;
+  switch (type) {
+    case KeyType::kString:
+      return {};
+    case KeyType::kTenant:
+      return archive::is_valid_tenant_id(text)
+                 ? std::string()
+                 : key + ": '" + text + "' is not a valid tenant id ([a-z0-9][a-z0-9-]{0,62})";
+    case KeyType::kAddress:
+      out.text = util::to_lower_ascii(text);
+      return text.empty() || text.find('@') != std::string::npos
+                 ? std::string()
+                 : key + ": '" + text + "' is not a mail address";
+    case KeyType::kDomain:
+      out.text = util::to_lower_ascii(text);
+      return text.find_first_of("@ /") == std::string::npos
+                 ? std::string()
+                 : key + ": '" + text + "' is not a domain";
+    case KeyType::kBool:
+      if (text == "true" || text == "yes") {
+        out.flag = true;
+      } else if (text == "false" || text == "no") {
+        out.flag = false;
+      } else {
+        return key + ": '" + text + "' is not true or false";
+      }
+      return {};
+    case KeyType::kChoice:
+      for (std::size_t i = 0; i < choices.size(); ++i) {
+        if (choices[i] == text) {
+          out.choice = i;
+          return {};
+        }
+      }
+      {
+        std::string all;
+        for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+        return key + ": '" + text + "' is not one of " + all;
+      }
+    case KeyType::kCidrList:
+      return key + " must be a list";
+    case KeyType::kSize:
+    case KeyType::kCount:
+    case KeyType::kSeconds: {
+      unsigned long long n = 0;
+      bool ok = type == KeyType::kSize ? parse_size(text, out.number) : util::parse_u64(text, n);
+      if (type != KeyType::kSize) out.number = n;
+      if (!ok) {
+        return key + ": '" + text + "' is not a " +
+               (type == KeyType::kSize ? "size (like 64M)" : "number");
+      }
+      if (out.number < min || out.number > max) {
+        return key + " = " + text + " is out of bounds [" + std::to_string(min) + ", " +
+               std::to_string(max) + "]";
+      }
+      return {};
+    }
+  }
+  return key + ": unknown type";
 }
 
 }  // namespace postjournal::config
