@@ -7,7 +7,8 @@ namespace postjournal::cli {
 
 int run_check_config(const Context& ctx, const Args&) {
   // The configuration was loaded (and validated) before the command ran.
-  std::cout << ctx.config.source << ": OK\n";
+  std::cout << ctx.config.source << ": OK (" << ctx.config.listeners.size() << " listeners, "
+            << ctx.config.mailboxes.size() << " mailboxes)\n";
   return kExitOk;
 }
 

@@ -84,6 +84,18 @@ const std::vector<Command>& commands() {
        "anomalies. --envelope-from and --envelope-rcpt give the SMTP envelope of a plain copy.",
        {value("envelope-from"), values("envelope-rcpt"), flag("json")},
        run_inspect},
+      {"resolve",
+       "resolve [-c FILE] --ip A [--helo H] --from F --rcpt R [--rcpt R]... [--sasl U] "
+       "[--header 'Name: value']... [--json]",
+       "Answer \"which tenant, and why\" for a hypothetical SMTP transaction from client A with "
+       "MAIL FROM F (<> for the null sender) to the recipients R, optionally SASL-authenticated "
+       "as U and with the given headers (for microsoft_tenant hardening). Prints the decision "
+       "(accept, unassigned, reject, tempfail; split for a recipient of another tenant), the "
+       "listener and tenant, the SPF result when one was needed (using the system resolver) and "
+       "for each recipient why each listener matched or not.",
+       {value("ip"), value("helo"), value("from"), values("rcpt"), value("sasl"), values("header"),
+        flag("json")},
+       run_resolve},
       {"verify",
        "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "

@@ -33,6 +33,7 @@ int run_show(const Context&, const Args&);
 int run_export(const Context&, const Args&);
 int run_verify(const Context&, const Args&);
 int run_inspect(const Context&, const Args&);
+int run_resolve(const Context&, const Args&);
 int run_check_config(const Context&, const Args&);
 int run_show_config(const Context&, const Args&);
 

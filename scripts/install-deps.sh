@@ -9,9 +9,9 @@ packages=(
   # build
   g++ make cmake pkg-config ccache clang-format
   # libraries (each wrapped by one module of plugin-common)
-  liblmdb-dev libyaml-cpp-dev libssl-dev
+  liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev
   # tests
-  libgtest-dev googletest util-linux lmdb-utils
+  libgtest-dev googletest util-linux lmdb-utils dnsmasq-base iproute2
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
   clang libclang-rt-14-dev
 )
