@@ -105,7 +105,10 @@ const std::vector<Command>& commands() {
        run_verify},
       {"check-config",
        "check-config [-c FILE]",
-       "Load and validate the configuration file; print the first error as FILE:LINE: message.",
+       "Load and validate the configuration file: unknown keys, bad values, bad networks, bad "
+       "tenant ids, listeners missing what their method needs and listeners with identical "
+       "authentication settings. Prints the first error as FILE:LINE: message and exits 1, or "
+       "exits 0.",
        {},
        run_check_config},
       {"show-config",

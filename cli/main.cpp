@@ -65,6 +65,14 @@ int run(int argc, char** argv) {
     std::cout << command_help(*cmd);
     return kExitOk;
   }
+  if (std::string_view(cmd->name) == "check-config") {
+    try {
+      make_context(args);
+    } catch (const config::ConfigError& e) {
+      std::cerr << "postjournal: " << e.what() << "\n";
+      return kExitProblem;  // check-config answers 0 (valid) or 1 (not valid)
+    }
+  }
   Context ctx = make_context(args);
   return cmd->run(ctx, args);
 }
