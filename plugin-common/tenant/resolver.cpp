@@ -162,6 +162,7 @@ Decision Resolver::decide(const SessionFacts& f, const std::string& rcpt, Transa
 
 Decision Transaction::rcpt(const std::string& rcpt) {
   Decision d = resolver_->decide(facts_, rcpt, *this);
+  last_ = d;
   bool settles = d.verdict == Verdict::kAccept || d.verdict == Verdict::kUnassigned;
   if (!settles) return d;
   if (!first_) {
@@ -184,9 +185,10 @@ Decision Transaction::rcpt(const std::string& rcpt) {
 
 Decision Transaction::finish(const HeaderList& headers) const {
   if (!first_) {
+    if (last_) return *last_;  // no recipient settled: the (tempfail or reject) answer stands
     Decision none;
     none.verdict = Verdict::kReject;
-    none.reason = "no recipient was accepted";
+    none.reason = "no recipient was given";
     return none;
   }
   Decision d = *first_;

@@ -61,7 +61,8 @@ class Resolver;
 class Transaction {
  public:
   Decision rcpt(const std::string& rcpt);
-  // The decision for the whole transaction at end of message (after hardening checks).
+  // The decision for the whole transaction at end of message (after hardening checks): that of
+  // the first accepted or unassigned recipient, else that of the last recipient.
   Decision finish(const HeaderList& headers) const;
   std::optional<SpfResult> spf() const { return spf_; }
 
@@ -73,7 +74,8 @@ class Transaction {
   const Resolver* resolver_;
   SessionFacts facts_;
   std::optional<SpfResult> spf_;
-  std::optional<Decision> first_;
+  std::optional<Decision> first_;  // the first recipient that was accepted or unassigned
+  std::optional<Decision> last_;
 };
 
 class Resolver {
