@@ -9,9 +9,11 @@ packages=(
   # build
   g++ make cmake pkg-config ccache clang-format
   # libraries (each wrapped by one module of plugin-common)
-  liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev
+  liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev
   # tests
   libgtest-dev googletest util-linux lmdb-utils dnsmasq-base iproute2
+  # integration tests: a private Postfix, SMTP client, SASL
+  postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
   clang libclang-rt-14-dev
 )
@@ -34,7 +36,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 echo "install-deps: installing ${missing[*]}"
-# Should a later package pull in Postfix, keep it from configuring a system mailer.
+# Postfix is installed for the tests' private instances only: no system mailer configuration.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q

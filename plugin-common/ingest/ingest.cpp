@@ -19,6 +19,15 @@ archive::Delivery make_delivery(const TransportFacts& facts, const archive::Mess
   d.rcpt_to = facts.rcpt_to;
   d.anomalies = facts.anomalies;
   d.envelope = journal::extract_envelope(bytes.view(), {facts.mail_from, facts.rcpt_to});
+  if (!facts.trust_journal && d.envelope.format != "plain") {
+    d.envelope.anomalies.push_back("journal-envelope-untrusted");
+    d.envelope.sender = facts.mail_from;
+    d.envelope.on_behalf_of.clear();
+    d.envelope.recipients.clear();
+    for (const auto& r : facts.rcpt_to) {
+      d.envelope.recipients.push_back({r, journal::RecipientKind::kEnvelope, {}, {}});
+    }
+  }
   return d;
 }
 

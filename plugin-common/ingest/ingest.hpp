@@ -25,6 +25,10 @@ struct TransportFacts {
   std::string mail_from;
   std::vector<std::string> rcpt_to;
   std::vector<std::string> anomalies;
+  // False when the transaction was not attributed to a journaling listener: then the sender and
+  // recipients a message claims (report body, X-Envelope-To, ...) are not believed; the SMTP
+  // envelope is recorded instead and the claim is flagged (promise 4).
+  bool trust_journal = true;
 };
 
 archive::Delivery make_delivery(const TransportFacts& facts, const archive::MessageBytes& bytes);

@@ -1,0 +1,171 @@
+// postjournal-milter: archives every message Postfix receives into the right tenant's archive
+// before Postfix answers 250. Startup errors print one line and exit with a sysexits code.
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "callbacks.hpp"
+#include "config/config.hpp"
+#include "runtime.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+using namespace postjournal;
+
+namespace {
+
+constexpr const char* kUsage =
+    "NAME\n"
+    "       postjournal-milter - archive journal mail received by Postfix\n\n"
+    "SYNOPSIS\n"
+    "       postjournal-milter [-c FILE] [-f] [-n]\n\n"
+    "DESCRIPTION\n"
+    "       A Postfix milter (smtpd_milters) that decides which tenant each SMTP transaction\n"
+    "       belongs to, reads the journal envelope and commits the message durably to that\n"
+    "       tenant's archive before Postfix answers 250. Internal failures answer 451 4.3.0, a\n"
+    "       full archive 452 4.3.1, so the sender retries; 550 5.7.1 only for unassigned mail\n"
+    "       with `unassigned: reject`. One log line per message, e.g.\n"
+    "       \"4F2A1C3D: stored tenant=acme id=acme:42 source=acme-m365 size=48213 ms=3\".\n\n"
+    "OPTIONS\n"
+    "       -c FILE  configuration (default /etc/postjournal/postjournal.yaml)\n"
+    "       -f       stay in the foreground and log to stderr (systemd Type=simple, tests)\n"
+    "       -n       check the configuration and exit (0 valid, 1 not)\n"
+    "       -h       this help\n\n"
+    "SIGNALS\n"
+    "       SIGUSR1 reloads the configuration (a failed reload keeps the old one); SIGTERM and\n"
+    "       SIGINT stop after the current transactions.\n\n"
+    "EXIT STATUS\n"
+    "       0 stopped normally; 64 usage; 69 socket could not be opened; 71 privileges could not\n"
+    "       be dropped; 78 configuration error.\n";
+
+std::shared_ptr<const milter::Runtime> load_runtime(const std::string& path) {
+  auto cfg = std::make_shared<const config::Config>(config::load_file(path));
+  return std::make_shared<const milter::Runtime>(cfg, tenant::SpfChecker::resolver());
+}
+
+// After the socket is open: become milter.user (when started as root).
+bool drop_privileges(const config::Config& c) {
+  if (::getuid() != 0 || c.milter_user.empty() || c.milter_user == "root") return true;
+  passwd* pw = ::getpwnam(c.milter_user.c_str());
+  if (pw == nullptr) {
+    util::log(util::LogLevel::kError, "milter.user " + c.milter_user + " does not exist");
+    return false;
+  }
+  std::string sock = c.milter_socket;
+  if (sock.rfind("unix:", 0) == 0 || sock.rfind("local:", 0) == 0) {
+    std::string path = sock.substr(sock.find(':') + 1);
+    if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      util::log(util::LogLevel::kWarning, "cannot chown " + path + ": " + std::strerror(errno));
+    }
+  }
+  if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
+      ::setuid(pw->pw_uid) != 0) {
+    util::log(util::LogLevel::kError,
+              std::string("cannot drop privileges: ") + std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+// SIGUSR1 is blocked in every thread; this one waits for it and reloads.
+void reload_loop(std::string path) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    try {
+      milter::CurrentRuntime::set(load_runtime(path));
+      util::log(util::LogLevel::kInfo, "configuration reloaded from " + path);
+    } catch (const std::exception& e) {
+      util::log(util::LogLevel::kError,
+                std::string("reload failed, keeping the old configuration: ") + e.what());
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path = config::kDefaultConfigPath;
+  bool foreground = false;
+  bool check_only = false;
+  int opt = 0;
+  while ((opt = ::getopt(argc, argv, "c:fnh")) != -1) {
+    switch (opt) {
+      case 'c':
+        path = optarg;
+        break;
+      case 'f':
+        foreground = true;
+        break;
+      case 'n':
+        check_only = true;
+        break;
+      case 'h':
+        std::cout << kUsage;
+        return 0;
+      default:
+        std::cerr << kUsage;
+        return EX_USAGE;
+    }
+  }
+  util::log_init("postjournal-milter", foreground || check_only);
+  std::shared_ptr<const milter::Runtime> rt;
+  try {
+    rt = load_runtime(path);
+  } catch (const std::exception& e) {
+    std::cerr << "postjournal-milter: " << e.what() << "\n";
+    return check_only ? 1 : EX_CONFIG;
+  }
+  if (check_only) {
+    std::cout << path << ": OK\n";
+    return 0;
+  }
+  const config::Config& c = *rt->config;
+  milter::CurrentRuntime::set(rt);
+  std::string conn = c.milter_socket;
+  if (conn.rfind("unix:", 0) == 0) {
+    std::string dir = conn.substr(5, conn.rfind('/') - 5);
+    try {
+      if (!dir.empty()) util::make_dirs(dir);
+    } catch (const std::exception& e) {
+      util::log(util::LogLevel::kError, e.what());
+    }
+  }
+  if (smfi_setconn(conn.data()) == MI_FAILURE ||
+      smfi_register(milter::milter_description()) == MI_FAILURE) {
+    std::cerr << "postjournal-milter: cannot register the milter on " << conn << "\n";
+    return EX_SOFTWARE;
+  }
+  if (smfi_opensocket(1) == MI_FAILURE) {
+    std::string line =
+        "cannot open milter socket " + conn + " (in use, bad address or no permission)";
+    std::cerr << "postjournal-milter: " << line << "\n";
+    util::log(util::LogLevel::kError, line);
+    return EX_UNAVAILABLE;
+  }
+  if (!drop_privileges(c)) return EX_OSERR;
+  if (!foreground && ::daemon(0, 0) != 0) {
+    std::cerr << "postjournal-milter: cannot detach: " << std::strerror(errno) << "\n";
+    return EX_OSERR;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread(reload_loop, path).detach();
+  util::log(util::LogLevel::kInfo, "starting on " + conn + " archive=" + c.archive_root +
+                                       " listeners=" + std::to_string(c.listeners.size()));
+  int rc = smfi_main();
+  util::log(util::LogLevel::kInfo, "stopped");
+  return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}

@@ -1,0 +1,192 @@
+#include "session.hpp"
+
+#include <chrono>
+#include <future>
+
+#include "ingest/ingest.hpp"
+#include "util/log.hpp"
+
+namespace postjournal::milter {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Reply reply(Action a, std::string rcode = {}, std::string xcode = {}, std::string text = {}) {
+  return {a, std::move(rcode), std::move(xcode), std::move(text)};
+}
+
+// Folded header values arrive with bare LF line breaks; on the wire they are CRLF.
+void append_crlf_lines(std::string& out, std::string_view v) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\n' && (i == 0 || v[i - 1] != '\r')) out.push_back('\r');
+    out.push_back(v[i]);
+  }
+}
+
+}  // namespace
+
+std::string strip_angle(const std::string& address) {
+  if (address.size() >= 2 && address.front() == '<' && address.back() == '>') {
+    return address.substr(1, address.size() - 2);
+  }
+  return address;
+}
+
+void Session::reset_message() {
+  txn_.reset();
+  mail_from_.clear();
+  sasl_login_.clear();
+  rcpts_.clear();
+  headers_.clear();
+  buffer_.reset();
+  too_big_ = false;
+}
+
+void Session::abort() {
+  reset_message();
+}
+
+Reply Session::tempfail(const std::string& why) {
+  return reply(Action::kTempfail, "451", "4.3.0", why);
+}
+
+Reply Session::connect(const std::string& client_ip) {
+  client_ip_ = client_ip;
+  return {};
+}
+
+Reply Session::helo(const std::string& helo) {
+  helo_ = helo;
+  return {};
+}
+
+Reply Session::mail_from(const std::string& address, const std::string& sasl_login) {
+  reset_message();
+  mail_from_ = strip_angle(address);
+  sasl_login_ = sasl_login;
+  txn_.emplace(rt_->resolver.begin({client_ip_, helo_, sasl_login_, mail_from_}));
+  const auto& c = *rt_->config;
+  buffer_ = std::make_unique<util::SpillBuffer>(c.milter_memory_limit, c.milter_spool_dir,
+                                                c.milter_max_message_size);
+  return {};
+}
+
+Reply Session::rcpt(const std::string& address) {
+  if (!txn_) return tempfail("RCPT before MAIL FROM");
+  std::string rcpt = strip_angle(address);
+  tenant::Decision d = txn_->rcpt(rcpt);
+  switch (d.verdict) {
+    case tenant::Verdict::kAccept:
+    case tenant::Verdict::kUnassigned:
+      rcpts_.push_back(rcpt);
+      return {};
+    case tenant::Verdict::kSplit:
+      return reply(Action::kTempfail, "452", "4.5.3",
+                   "this recipient belongs to another archive; send it separately");
+    case tenant::Verdict::kTempfail:
+      util::log(util::LogLevel::kInfo, "NOQUEUE: tempfail from=<" + mail_from_ + "> to=<" + rcpt +
+                                           "> client=" + client_ip_ + " reason=" + d.reason);
+      return reply(Action::kTempfail, "451", "4.7.1", d.reason);
+    case tenant::Verdict::kReject:
+      util::log(util::LogLevel::kInfo, "NOQUEUE: reject from=<" + mail_from_ + "> to=<" + rcpt +
+                                           "> client=" + client_ip_ + " reason=" + d.reason);
+      return reply(Action::kReject, "550", "5.7.1", "no archive accepts mail from this source");
+  }
+  return tempfail("unexpected resolver answer");
+}
+
+Reply Session::header(const std::string& name, const std::string& value) {
+  if (!buffer_ || too_big_) return {};
+  std::string line = name + ":";
+  append_crlf_lines(line, value);
+  line += "\r\n";
+  headers_.emplace_back(name, value);
+  if (!buffer_->append(line)) too_big_ = true;
+  return {};
+}
+
+Reply Session::end_of_headers() {
+  if (buffer_ && !too_big_ && !buffer_->append("\r\n")) too_big_ = true;
+  return {};
+}
+
+Reply Session::body(std::string_view chunk) {
+  if (buffer_ && !too_big_ && !buffer_->append(chunk)) too_big_ = true;
+  return {};
+}
+
+Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>& progress) {
+  auto start = Clock::now();
+  std::string qid = facts.queue_id.empty() ? "NOQUEUE" : facts.queue_id;
+  if (!txn_ || !buffer_ || rcpts_.empty()) return tempfail("no transaction to archive");
+  if (too_big_) {
+    reset_message();
+    return reply(Action::kReject, "552", "5.3.4", "message is larger than the archive accepts");
+  }
+  tenant::Decision d = txn_->finish(headers_);
+  if (d.verdict == tenant::Verdict::kReject) {
+    util::log(util::LogLevel::kInfo, qid + ": reject reason=" + d.reason);
+    reset_message();
+    return reply(Action::kReject, "550", "5.7.1", "no archive accepts this message");
+  }
+  if (d.verdict == tenant::Verdict::kTempfail) {
+    reset_message();
+    return reply(Action::kTempfail, "451", "4.7.1", d.reason);
+  }
+  ingest::TransportFacts f;
+  f.source = d.listener.empty() ? "no-tenant" : d.listener;
+  f.client_ip = client_ip_;
+  f.helo = helo_;
+  f.tls_version = facts.tls_version;
+  f.tls_cipher = facts.tls_cipher;
+  f.sasl_login = sasl_login_;
+  if (auto spf = txn_->spf()) f.spf_result = std::string(tenant::to_string(*spf));
+  f.queue_id = facts.queue_id;
+  f.mail_from = mail_from_;
+  f.rcpt_to = rcpts_;
+  f.trust_journal = d.trust_journal;
+  if (d.verdict == tenant::Verdict::kUnassigned) f.anomalies.push_back("unassigned:" + d.reason);
+  if (d.connector_validation) f.anomalies.push_back("connector-validation");
+
+  archive::MessageBytes bytes = buffer_->spilled()
+                                    ? archive::MessageBytes::from_file(buffer_->file_path())
+                                    : archive::MessageBytes::from_string(buffer_->take_memory());
+  buffer_->clear();  // the spill file is mapped; its name can go
+  auto archive = rt_->archive_for(d.tenant);
+  archive::Delivery delivery = ingest::make_delivery(f, bytes);
+  std::uint64_t size = bytes.size();
+  auto future = archive->submit(std::move(delivery), std::move(bytes));
+  auto deadline = start + std::chrono::seconds(rt_->config->milter_commit_timeout);
+  while (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    if (Clock::now() > deadline) {
+      util::log(util::LogLevel::kWarning, qid + ": tempfail reason=commit-timeout");
+      reset_message();
+      return tempfail("archive commit timed out, try again later");
+    }
+    progress();
+  }
+  archive::StoreResult r = future.get();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  std::string tenant = d.tenant.empty() ? std::string(archive::kNoTenantName) : d.tenant;
+  if (!r.ok()) {
+    util::log(util::LogLevel::kWarning, qid + ": tempfail tenant=" + tenant +
+                                            " size=" + std::to_string(size) + " reason=" + r.error);
+    reset_message();
+    if (r.status == archive::StoreStatus::kFull) {
+      return reply(Action::kTempfail, "452", "4.3.1", "archive is full, try again later");
+    }
+    return tempfail("archive unavailable, try again later");
+  }
+  std::string id = tenant + ":" + std::to_string(r.seq);
+  last_summary_ = qid + ": stored tenant=" + tenant + " id=" + id + " source=" + f.source +
+                  " size=" + std::to_string(size) + " ms=" + std::to_string(ms) +
+                  (r.content_existed ? " duplicate=yes" : "");
+  util::log(util::LogLevel::kInfo, last_summary_);
+  bool accept =
+      d.verdict == tenant::Verdict::kAccept && d.after_archive == config::AfterArchive::kAccept;
+  reset_message();
+  return reply(accept ? Action::kAccept : Action::kDiscard);
+}
+
+}  // namespace postjournal::milter

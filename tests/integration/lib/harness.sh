@@ -1,0 +1,80 @@
+# Shell helpers for integration tests (source it): free loopback ports, a private Postfix
+# instance (never /etc/postfix) and postjournal-milter, started on 127.0.0.1 and stopped by PID.
+# Waits are on ports and PIDs, never fixed sleeps. Needs root (postfix set-permissions).
+
+# free_port: a TCP port nothing listens on.
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    ss -ltn "sport = :$p" | grep -q ":$p " || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# wait_port PORT [PID]: until 127.0.0.1:PORT listens (10 s), failing early if PID died.
+wait_port() {
+  for _ in $(seq 400); do
+    ss -ltn "sport = :$1" | grep -q "127.0.0.1:$1 " && return 0
+    if [[ -n ${2:-} ]] && ! kill -0 "$2" 2>/dev/null; then echo "process $2 exited" >&2; return 1; fi
+    sleep 0.025
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+
+# wait_gone PID: until the process has exited (20 s).
+wait_gone() {
+  for _ in $(seq 800); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.025; done
+  echo "process $1 did not exit" >&2
+  return 1
+}
+
+# pf_start DIR SMTP_PORT MILTER_PORT: a private Postfix on 127.0.0.1:SMTP_PORT whose smtpd uses
+# the milter on 127.0.0.1:MILTER_PORT (wired by scripts/postfix-setup.sh), discarding after.
+pf_start() {
+  local dir=$1 port=$2 mport=$3 e=$1/etc
+  mkdir -p "$e" "$dir/spool" "$dir/data"
+  cp /etc/postfix/master.cf "$e/master.cf"
+  : >"$e/main.cf"
+  postconf -c "$e" -e compatibility_level=3.6 queue_directory="$dir/spool" data_directory="$dir/data" \
+    mail_owner=postfix setgid_group=postdrop myhostname=archiver.test mydomain=test \
+    myorigin=test mydestination= inet_interfaces=127.0.0.1 inet_protocols=ipv4 \
+    mynetworks=127.0.0.0/8 alias_maps= alias_database= smtpd_peername_lookup=no \
+    smtp_dns_support_level=disabled default_transport=discard relay_transport=discard \
+    "smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject_unauth_destination" \
+    "maillog_file_prefixes=/var,/dev/stdout,$dir" maillog_file="$dir/maillog" \
+    milter_command_timeout=30s milter_content_timeout=120s
+  postconf -c "$e" -M# smtp/inet
+  postconf -c "$e" -M "127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd"
+  postconf -c "$e" -F '*/*/chroot=n'
+  "$POSTJOURNAL_SOURCE/scripts/postfix-setup.sh" -c "$e" --milter "inet:127.0.0.1:$mport" \
+    --archiver-domain archive.test >/dev/null
+  postfix -c "$e" set-permissions >/dev/null 2>&1
+  postfix -c "$e" check
+  postfix -c "$e" start >/dev/null 2>&1
+  wait_port "$port"
+}
+
+pf_stop() {
+  local e=$1/etc pid
+  pid=$(cat "$1/spool/pid/master.pid" 2>/dev/null | tr -d ' ') || true
+  postfix -c "$e" stop >/dev/null 2>&1 || true
+  [[ -n $pid ]] && wait_gone "$pid"
+  return 0
+}
+
+# milter_start CONFIG LOGFILE: starts postjournal-milter -f in the background; sets MILTER_PID.
+milter_start() {
+  "$POSTJOURNAL_BIN_DIR/postjournal-milter" -f -c "$1" >>"$2" 2>&1 &
+  MILTER_PID=$!
+  wait_port "$(sed -n 's/.*socket: *inet:\([0-9]*\)@.*/\1/p' "$1")" "$MILTER_PID"
+}
+
+milter_stop() {
+  if [[ -n ${MILTER_PID:-} ]]; then
+    kill -TERM "$MILTER_PID" 2>/dev/null || true
+    wait "$MILTER_PID" 2>/dev/null || true
+    MILTER_PID=
+  fi
+}
