@@ -96,6 +96,16 @@ const std::vector<Command>& commands() {
        {value("ip"), value("helo"), value("from"), values("rcpt"), value("sasl"), values("header"),
         flag("json")},
        run_resolve},
+      {"doctor",
+       "doctor [-c POSTFIX_CONFIG_DIR] [--milter SOCKET]",
+       "Read the Postfix configuration (default: Postfix's own; -c names another directory, as "
+       "postconf -c does) and report every setting that would lose, cut or alter journal mail: "
+       "smtpd_milters (containing SOCKET when given), milter_default_action, milter_protocol, "
+       "the milter macros, message_size_limit, header_size_limit, line_length_limit and "
+       "smtpd_forbid_bare_newline, each with the postconf command that fixes it. Exits 1 when "
+       "anything needs fixing.",
+       {value("postfix-dir"), value("milter")},
+       run_doctor},
       {"verify",
        "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "

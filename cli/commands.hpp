@@ -34,6 +34,7 @@ int run_export(const Context&, const Args&);
 int run_verify(const Context&, const Args&);
 int run_inspect(const Context&, const Args&);
 int run_resolve(const Context&, const Args&);
+int run_doctor(const Context&, const Args&);
 int run_check_config(const Context&, const Args&);
 int run_show_config(const Context&, const Args&);
 

@@ -73,6 +73,7 @@ int run(int argc, char** argv) {
       return kExitProblem;  // check-config answers 0 (valid) or 1 (not valid)
     }
   }
+  if (std::string_view(cmd->name) == "doctor") return cmd->run(Context{}, args);  // -c: Postfix's
   Context ctx = make_context(args);
   return cmd->run(ctx, args);
 }

@@ -10,7 +10,7 @@ set -euo pipefail
 export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
 pj=$2/cli/postjournal
 corpus=$1/../shared/corpus
-source "$1/tests/integration/lib/harness.sh"
+source "$1/scripts/lib/instance.sh"
 
 work=$(mktemp -d)
 chmod 755 "$work"  # Postfix's unprivileged processes must reach their directories
@@ -49,6 +49,20 @@ pf_start "$work" "$port" "$mport"
 failures=0
 ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# 0. doctor: the instance wired by postfix-setup.sh is safe; a default Postfix is not.
+if "$pj" doctor -c "$work/etc" --milter "inet:127.0.0.1:$mport" >"$work/doctor.txt" 2>&1; then
+  ok "doctor finds the wired instance safe"
+else
+  fail "doctor on the wired instance: $(grep FIX "$work/doctor.txt")"
+fi
+mkdir -p "$work/unsafe" && cp /etc/postfix/master.cf "$work/unsafe/" && : >"$work/unsafe/main.cf"
+if ! "$pj" doctor -c "$work/unsafe" >"$work/doctor.txt" 2>&1 &&
+   [[ $(grep -c '^FIX' "$work/doctor.txt") -ge 5 ]]; then
+  ok "doctor flags an unsafe Postfix ($(grep -c '^FIX' "$work/doctor.txt") settings)"
+else
+  fail "doctor did not flag a default Postfix"
+fi
 # send SOURCE_IP FROM TO FILE -> prints the final SMTP reply line(s)
 send() {
   swaks --server "127.0.0.1:$port" --local-interface "$1" --from "$2" --to "$3" --data "@$4" \

@@ -1,4 +1,4 @@
-# Shell helpers for integration tests (source it): free loopback ports, a private Postfix
+# Shell helpers for the tests and the quick start (source it): free loopback ports, a private Postfix
 # instance (never /etc/postfix) and postjournal-milter, started on 127.0.0.1 and stopped by PID.
 # Waits are on ports and PIDs, never fixed sleeps. Needs root (postfix set-permissions).
 
