@@ -1,42 +1,69 @@
 #!/usr/bin/env bash
-# Quick start: installs what is needed, builds, and shows the archive working on an embedded
-# default configuration (conf/quickstart.yaml, archive under /tmp/postjournal-quickstart):
-# imports the project's sample messages into a demo tenant and the No Tenant queue, lists,
-# searches, shows, exports byte-exact, imports a duplicate, verifies, then detects tampering in
-# a scratch copy of the archive.
-# Usage: ./scripts/quickstart.sh   (as root on Debian 12)
+# Quick start: installs what is needed, builds, and runs the whole pipeline on an embedded default
+# (conf/quickstart.yaml): a private Postfix on 127.0.0.1:2525 (its files under
+# /tmp/postjournal-quickstart; /etc/postfix is not touched) and postjournal-milter on
+# 127.0.0.1:11891. It sends the project's sample journal reports with swaks, then shows the
+# archive: tenants, the deliveries, a search by a BCC recipient, the byte-exact original, verify.
+# Both keep running so you can send more mail; `./scripts/quickstart.sh stop` stops them.
+# Usage: ./scripts/quickstart.sh [stop]   (as root on Debian 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+src=$(pwd)
+base=/tmp/postjournal-quickstart
+conf=$src/conf/quickstart.yaml
+export POSTJOURNAL_SOURCE=$src POSTJOURNAL_BIN_DIR=$src/build/milter
+source scripts/lib/instance.sh
+
+stop() {
+  if [[ -f $base/milter.pid ]]; then
+    pid=$(cat "$base/milter.pid")
+    kill -TERM "$pid" 2>/dev/null && wait_gone "$pid" || true
+    rm -f "$base/milter.pid"
+  fi
+  [[ -d $base/postfix/etc ]] && pf_stop "$base/postfix"
+  echo "quick start stopped (archive kept in $base/archive)"
+}
+if [[ ${1:-} == stop ]]; then stop; exit 0; fi
+
 ./scripts/install-deps.sh
 echo "== building"
 TARGET=postjournal ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+TARGET=postjournal-milter ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+[[ -d $base ]] && stop >/dev/null
+rm -rf "$base"
+mkdir -p "$base/spool" "$base/postfix"
+chmod 755 "$base" "$base/postfix"
 
-pj() { echo "\$ postjournal $*"; build/cli/postjournal -c conf/quickstart.yaml "$@"; echo; }
-root=/tmp/postjournal-quickstart
-rm -rf "$root"
+echo "== starting postjournal-milter and a private Postfix on 127.0.0.1:2525"
+build/milter/postjournal-milter -c "$conf" -n
+milter_start "$conf" "$base/milter.log"
+echo "$MILTER_PID" >"$base/milter.pid"
+pf_start "$base/postfix" 2525 11891
+build/cli/postjournal doctor -c "$base/postfix/etc" --milter inet:127.0.0.1:11891 | tail -1
 
-pj check-config
-pj import --tenant demo --source quickstart tests/data/plain-crlf.eml tests/data/plain-lf.eml
-pj import --rcpt archiver@journal.example tests/data/plain-undisclosed.eml
+pj() { echo "\$ postjournal $*"; build/cli/postjournal -c "$conf" "$@"; echo; }
+send() {  # send SOURCE_IP FROM TO FILE
+  echo "swaks from $1: $(basename "$4") -> $(swaks --server 127.0.0.1:2525 --local-interface "$1" \
+    --from "$2" --to "$3" --data "@$4" 2>&1 | grep -E '^<-' | tail -2 | head -1)"
+}
+echo "== sending journal reports"
+send 127.0.0.2 journal-ndr@contoso.example journal@archive.test tests/data/journal/exchange-to-cc-bcc.eml
+send 127.0.0.2 journal-ndr@contoso.example journal@archive.test tests/data/journal/exchange-qp-latin1.eml
+send 127.0.0.3 journal@contoso.example journal@archive.test tests/data/journal/workmail.eml
+send 127.0.0.1 someone@unknown.example journal@archive.test tests/data/plain-undisclosed.eml
+echo
+echo "== milter log (one line per message, Postfix's queue id first)"
+grep -E 'stored|reject|tempfail' "$base/milter.log" | sed 's/^/  /'
+echo
 pj tenants
-pj list --tenant demo
-pj search --address erin@acme.example
-pj show demo:1
-
-echo "== export is byte-exact"
-build/cli/postjournal -c conf/quickstart.yaml export demo:1 -o "$root/demo-1.eml"
-sha256sum tests/data/plain-crlf.eml "$root/demo-1.eml"
-cmp tests/data/plain-crlf.eml "$root/demo-1.eml" && echo "identical"
+pj list
+pj search --address auditor@contoso.example
+pj show acme:1
+echo "== the original inside the report, byte for byte"
+echo "sent:     $(build/cli/postjournal inspect --json tests/data/journal/exchange-to-cc-bcc.eml | sed -n 's/.*"original_sha256": "\(.*\)".*/\1/p')"
+echo "archived: $(build/cli/postjournal -c "$conf" export acme:1 --original | sha256sum | cut -d' ' -f1)"
 echo
-
-echo "== the same message again adds a delivery, not a copy"
-pj import --tenant demo tests/data/plain-crlf.eml
 pj verify
-
-echo "== tampering is detected (in a scratch copy)"
-cp -r "$root/archive" "$root/tampered"
-# Change one byte of the stored message inside the LMDB file (same length, so only content changes).
-perl -0777 -pi -e 's/Subject: Quarterly numbers/Subject: quarterly numbers/g' "$root/tampered/demo/data.mdb"
-build/cli/postjournal --archive-root "$root/tampered" verify --tenant demo || echo "(verify exit status $?: tampering found)"
-echo
-echo "Quick start done. Archive: $root/archive; try: build/cli/postjournal -c conf/quickstart.yaml --help"
+echo "Postfix (127.0.0.1:2525) and the milter keep running; send more with e.g."
+echo "  swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --to journal@archive.test"
+echo "Stop both: ./scripts/quickstart.sh stop"
