@@ -3,8 +3,8 @@
 #   byte-exactness of every corpus journal report and a 5,000-character line; ip and ip+domain
 #   listeners from different loopback source addresses; No Tenant (unmatched mail, the Microsoft
 #   365 connector validation mail); 452 4.5.3 for a second tenant's recipient and delivery after
-#   the client retries it alone; milter down -> 4xx, back -> mail flows; SIGUSR1 reload to
-#   `unassigned: reject` -> 550.
+#   the client retries it alone; smtp (SASL) over STARTTLS with the login and TLS facts recorded;
+#   milter down -> 4xx, back -> mail flows; SIGUSR1 reload to `unassigned: reject` -> 550.
 # Usage: milter_e2e.sh SOURCE_DIR BUILD_DIR   (root; CI provides ../shared/corpus)
 set -euo pipefail
 export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
@@ -40,6 +40,10 @@ listeners:
   - name: shared-t2
     tenant: t2
     auth: {method: ip+domain, ips: [127.0.0.3/32], domain: t2.archive.test}
+  - name: zimbra-sasl
+    tenant: globex
+    type: forward
+    auth: {method: smtp, username: alice@test.test}
 YAML
 }
 write_config queue
@@ -136,6 +140,31 @@ if [[ $reply == *"452 4.5.3"* && $after == $((before + 1)) ]]; then
   ok "second tenant's RCPT got 452 4.5.3 and arrived when retried alone"
 else
   fail "split: '$reply' t2 $before -> $after"
+fi
+
+# 5b. smtp method: SASL (Cyrus sasldb) over STARTTLS; the login and TLS facts are evidence.
+e=$work/etc
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \
+  -subj "/CN=archiver.test" >/dev/null 2>&1
+mkdir -p "$e/sasl"
+printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
+  "$work/sasldb2" >"$e/sasl/smtpd.conf"
+echo -n 'S3cret!' | saslpasswd2 -p -f "$work/sasldb2" -c -u test.test alice
+chown root:postfix "$work/sasldb2" "$work/key.pem" && chmod 640 "$work/sasldb2" "$work/key.pem"
+"$POSTJOURNAL_SOURCE/scripts/postfix-setup.sh" -c "$e" --milter "inet:127.0.0.1:$mport" \
+  --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" >/dev/null
+postconf -c "$e" -e cyrus_sasl_config_path="$e/sasl" smtpd_sasl_auth_enable=yes \
+  smtpd_sasl_type=cyrus smtpd_sasl_path=smtpd smtpd_sasl_security_options=noanonymous
+postfix -c "$e" reload >/dev/null 2>&1
+reply=$(swaks --server "127.0.0.1:$port" --local-interface 127.0.0.9 --tls --auth PLAIN \
+  --auth-user alice@test.test --auth-password 'S3cret!' --from zimbra@globex.test \
+  --to journal@archive.test --data "@$work/t1.eml" 2>&1 | grep -E "^<[~-] +250 2.0.0" | tail -1)
+show=$("$pj" --archive-root "$work/archive" show globex:1 --json 2>&1 || true)
+if [[ $reply == *"250 2.0.0"* && $show == *'"sasl_login": "alice@test.test"'* &&
+      $show == *'"tls_version": "TLSv1.'* && $show == *'"source": "zimbra-sasl"'* ]]; then
+  ok "SASL over STARTTLS: tenant globex, login and TLS version recorded"
+else
+  fail "SASL/TLS: '$reply' $show"
 fi
 
 # 6. Milter down: Postfix answers 4xx and accepts nothing; milter back: mail flows.
