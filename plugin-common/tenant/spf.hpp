@@ -2,6 +2,9 @@
 // thread and per checker (libspf2 servers are not shared between threads). libspf2 reports DNS
 // and syntax errors as "invalid" with an error code; they are mapped to temperror (DNS errors:
 // the sender should retry) and permerror (everything else).
+// Note: libspf2 answers pass for loopback clients ("localhost is always allowed"); mail from
+// 127.0.0.0/8 therefore passes any domain's SPF. Do not expose the archiver's smtpd to local
+// users you would not trust with any tenant.
 // Errors: check() never throws; a failure to create libspf2 objects is a temperror.
 #pragma once
 

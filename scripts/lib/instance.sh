@@ -68,7 +68,7 @@ pf_stop() {
 milter_start() {
   "$POSTJOURNAL_BIN_DIR/postjournal-milter" -f -c "$1" >>"$2" 2>&1 &
   MILTER_PID=$!
-  wait_port "$(sed -n 's/.*socket: *inet:\([0-9]*\)@.*/\1/p' "$1")" "$MILTER_PID"
+  wait_port "$(sed -n 's/.*inet:\([0-9]*\)@127.*/\1/p' "$1")" "$MILTER_PID"
 }
 
 milter_stop() {
@@ -77,4 +77,28 @@ milter_stop() {
     wait "$MILTER_PID" 2>/dev/null || true
     MILTER_PID=
   fi
+}
+
+# dns_start DIR DNSMASQ_ARGS...: inside a private network+mount namespace (unshare --net --mount),
+# brings lo up, points this namespace's /etc/resolv.conf at 127.0.0.1 and serves the given
+# records with dnsmasq (never forwarding upstream). Sets DNS_PID. Stop with dns_stop.
+dns_start() {
+  local dir=$1; shift
+  ip link set lo up
+  printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$dir/resolv.conf"
+  mount --bind "$dir/resolv.conf" /etc/resolv.conf
+  dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=127.0.0.1 --bind-interfaces \
+    --port=53 --local=/test/ --pid-file= --log-facility="$dir/dnsmasq.log" --log-queries "$@" &
+  DNS_PID=$!
+  for _ in $(seq 400); do
+    ss -lun | grep -q '127.0.0.1:53 ' && return 0
+    kill -0 "$DNS_PID" 2>/dev/null || { echo "dnsmasq exited" >&2; cat "$dir/dnsmasq.log" >&2; return 1; }
+    sleep 0.025
+  done
+  echo "dnsmasq did not listen" >&2
+  return 1
+}
+
+dns_stop() {
+  if [[ -n ${DNS_PID:-} ]]; then kill "$DNS_PID" 2>/dev/null || true; wait "$DNS_PID" 2>/dev/null || true; DNS_PID=; fi
 }

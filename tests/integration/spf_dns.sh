@@ -5,33 +5,20 @@
 # Run as: unshare --net --mount --fork tests/integration/spf_dns.sh POSTJOURNAL_BINARY   (root)
 set -euo pipefail
 bin=$1
+source "$(dirname "$0")/../../scripts/lib/instance.sh"
 work=$(mktemp -d)
-dns_pid=
-cleanup() {
-  if [[ -n $dns_pid ]]; then kill "$dns_pid" 2>/dev/null || true; wait "$dns_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
+DNS_PID=
+cleanup() { dns_stop; rm -rf "$work"; }
 trap cleanup EXIT
 
-ip link set lo up
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$work/resolv.conf"
-mount --bind "$work/resolv.conf" /etc/resolv.conf
-dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=127.0.0.1 --bind-interfaces \
-  --port=53 --local=/test/ --pid-file= --log-facility="$work/dnsmasq.log" --log-queries \
+dns_start "$work" \
   --txt-record=acme.test,"v=spf1 ip4:192.0.2.0/24 include:_spf.esp.test -all" \
   --txt-record=_spf.esp.test,"v=spf1 a:out.esp.test ~all" \
   --host-record=out.esp.test,198.51.100.7 \
   --txt-record=globex.test,"v=spf1 ip4:203.0.113.0/24 -all" \
   --txt-record=soft.test,"v=spf1 ~all" \
   --txt-record=broken.test,"v=spf1 ip4:999.1.1.1 -all" \
-  --server=/flaky.test/127.0.0.9 &
-dns_pid=$!
-for _ in $(seq 200); do  # wait for the port, not for a fixed time
-  ss -lun | grep -q '127.0.0.1:53 ' && break
-  kill -0 "$dns_pid" 2>/dev/null || { echo "dnsmasq exited"; cat "$work/dnsmasq.log"; exit 1; }
-  sleep 0.05
-done
-ss -lun | grep -q '127.0.0.1:53 ' || { echo "dnsmasq did not listen"; exit 1; }
+  --server=/flaky.test/127.0.0.9  # nothing answers there: SERVFAIL
 
 cat >"$work/pj.yaml" <<'YAML'
 listeners:
