@@ -96,6 +96,11 @@ int run_doctor(const Context&, const Args& args) {
   check("smtpd_forbid_bare_newline", pc.get("smtpd_forbid_bare_newline") == "normalize",
         "bare LF smuggling must be neutralised without rejecting (5xx) journal reports",
         "smtpd_forbid_bare_newline = normalize");
+  std::string flow = pc.get("in_flow_delay");
+  check("in_flow_delay", flow == "0" || flow == "0s",
+        "messages the milter discards never reach the queue manager, so flow control stalls "
+        "each session 1 s per message under load",
+        "in_flow_delay = 0");
   bool all_ok = true;
   for (const auto& f : out) {
     std::cout << f.line << "\n";

@@ -102,7 +102,8 @@ const std::vector<Command>& commands() {
        "postconf -c does) and report every setting that would lose, cut or alter journal mail: "
        "smtpd_milters (containing SOCKET when given), milter_default_action, milter_protocol, "
        "the milter macros, message_size_limit, header_size_limit, line_length_limit and "
-       "smtpd_forbid_bare_newline, each with the postconf command that fixes it. Exits 1 when "
+       "smtpd_forbid_bare_newline and in_flow_delay, each with the postconf command that fixes it. "
+       "Exits 1 when "
        "anything needs fixing.",
        {value("postfix-dir"), value("milter")},
        run_doctor},

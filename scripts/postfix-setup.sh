@@ -12,7 +12,9 @@
 #   {tls_version}, {cipher}, i, {daemon_name}), message_size_limit >= 157286400 (Microsoft 365
 #   sends up to 150 MB), header_size_limit and line_length_limit large enough that Postfix never
 #   cuts a header or breaks a long line (bytes must stay exact), smtpd_forbid_bare_newline=normalize,
-#   and TLS when a certificate is given.
+#   in_flow_delay=0 (mail the milter DISCARDs never reaches the queue manager, so Postfix's flow
+#   control would otherwise stall every session 1 s per message once its tokens run out), and
+#   TLS when a certificate is given.
 set -euo pipefail
 confdir=/etc/postfix
 milter=unix:/run/postjournal/milter.sock
@@ -49,7 +51,7 @@ at_least() {  # at_least PARAM VALUE
 at_least message_size_limit 157286400
 at_least header_size_limit 4194304
 at_least line_length_limit 1048576
-pc -e smtpd_forbid_bare_newline=normalize
+pc -e smtpd_forbid_bare_newline=normalize in_flow_delay=0
 if [[ -n $cert && -n $key ]]; then
   pc -e "smtpd_tls_cert_file=$cert" "smtpd_tls_key_file=$key" smtpd_tls_security_level=may \
     smtpd_tls_received_header=yes
