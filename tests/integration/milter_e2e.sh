@@ -167,6 +167,39 @@ else
   fail "SASL/TLS: '$reply' $show"
 fi
 
+# 5c. One SMTP session: two messages, a RSET in between, then a DATA the client abandons
+#     (disconnect mid-DATA). Both complete messages are stored, each alone; the aborted one not.
+before=$("$pj" --archive-root "$work/archive" list --tenant acme --json | grep -c '"id"')
+perl -MNet::SMTP -e '
+  my $s = Net::SMTP->new("127.0.0.1", Port => $ARGV[0], LocalAddr => "127.0.0.2", Timeout => 30) or die;
+  for my $n (1, 2) {
+    $s->mail("s$n\@acme.test"); $s->to("j\@archive.test");
+    $s->data(); $s->datasend("Subject: session $n
+Message-ID: <session-$n\@acme.test>
+
+body $n
+");
+    $s->dataend() or die "message $n: " . $s->message;
+    $s->reset();
+  }
+  $s->mail("s3\@acme.test"); $s->to("j\@archive.test"); $s->data();
+  $s->datasend("Subject: aborted
+Message-ID: <session-3\@acme.test>
+
+partial");
+  close($s);  # vanish mid-DATA
+' "$port"
+s1=$("$pj" --archive-root "$work/archive" search --tenant acme --message-id session-1@acme.test --json)
+s2=$("$pj" --archive-root "$work/archive" search --tenant acme --message-id session-2@acme.test --json)
+s3=$("$pj" --archive-root "$work/archive" search --tenant acme --message-id session-3@acme.test --json)
+after=$("$pj" --archive-root "$work/archive" list --tenant acme --json | grep -c '"id"')
+if [[ $s1 == *'"sender": "s1@acme.test"'* && $s2 == *'"sender": "s2@acme.test"'* && $s3 == "[]" &&
+      $after == $((before + 2)) ]]; then
+  ok "two messages and an abandoned DATA in one session: two stored, nothing bled, nothing for the abort"
+else
+  fail "session: before=$before after=$after s3=$s3"
+fi
+
 # 6. Milter down: Postfix answers 4xx and accepts nothing; milter back: mail flows.
 milter_stop
 count=$("$pj" --archive-root "$work/archive" list --tenant acme --json | grep -c '"id"')
@@ -187,6 +220,17 @@ kill -USR1 "$MILTER_PID"
 for _ in $(seq 200); do grep -q "configuration reloaded" "$work/milter.log" && break; sleep 0.025; done
 reply=$(send 127.0.0.9 someone@x.test j@archive.test "$work/t1.eml")
 [[ $reply == *"550 5.7.1"* ]] && ok "after reload, unmatched mail is rejected with 550 5.7.1" || fail "reject: $reply"
+
+# 8. A broken configuration on SIGUSR1 is refused and the running one kept.
+echo "listeners: [{name: broken}]" >"$work/pj.yaml"
+kill -USR1 "$MILTER_PID"
+for _ in $(seq 200); do grep -q "reload failed" "$work/milter.log" && break; sleep 0.025; done
+reply=$(send 127.0.0.9 someone@x.test j@archive.test "$work/t1.eml")
+if grep -q "reload failed, keeping the old configuration" "$work/milter.log" && [[ $reply == *"550 5.7.1"* ]]; then
+  ok "a failed reload keeps the old configuration"
+else
+  fail "failed reload: $reply"
+fi
 
 "$pj" --archive-root "$work/archive" verify >/dev/null && ok "verify passes" || fail "verify"
 grep -q ': stored tenant=acme id=acme:1 source=acme-relay' "$work/milter.log" && ok "log line in Postfix shape" ||
