@@ -14,24 +14,19 @@ TARGET=noop_milter ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/
 export POSTJOURNAL_SOURCE=$PWD POSTJOURNAL_BIN_DIR=$PWD/build/milter
 source scripts/lib/instance.sh
 work=$(mktemp -d -p /var/tmp)
-chmod 755 "$work"
 MILTER_PID= noop=
 cleanup() {
   [[ -n $noop ]] && { kill "$noop" 2>/dev/null; wait "$noop" 2>/dev/null || true; }
-  milter_stop; pf_stop "$work"; rm -rf "$work"
+  stack_down "$work"; rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(free_port) mport=$(free_port)
-mkdir -p "$work/pjspool"
-cat >"$work/pj.yaml" <<YAML
-milter: {socket: "inet:$mport@127.0.0.1", user: root, spool_dir: $work/pjspool}
-archive: {root: $work/archive}
-listeners:
+stack_up "$work" "" "$(cat <<'YAML'
   - name: bench
     tenant: bench
     auth: {method: ip, ips: [127.0.0.1/32]}
 YAML
-pf_start "$work" "$port" "$mport"
+)"
+milter_stop  # C starts it again after A and B
 use_milter() {  # use_milter SOCKET|"" : rewire smtpd_milters and wait for the reload
   postconf -c "$work/etc" -e "smtpd_milters = $1"
   postfix -c "$work/etc" reload >/dev/null 2>&1

@@ -20,16 +20,8 @@ std::string envelope_json(const journal::JournalEnvelope& e, std::string_view or
   w.key("on_behalf_of").string_or_null(e.on_behalf_of);
   w.key("subject").value(e.subject);
   w.key("message_id").string_or_null(e.message_id);
-  w.key("recipients").begin_array();
-  for (const auto& r : e.recipients) {
-    w.begin_object();
-    w.key("address").value(r.address);
-    w.key("kind").value(journal::to_string(r.kind));
-    w.key("expanded_from").string_or_null(r.expanded_from);
-    w.key("forwarded_from").string_or_null(r.forwarded_from);
-    w.end_object();
-  }
-  w.end_array();
+  w.key("recipients");
+  recipients_json(w, e.recipients);
   if (e.has_original) {
     w.key("original_sha256").value(util::to_hex(util::sha256(original)));
     w.key("original_size").value(std::uint64_t{original.size()});
@@ -58,12 +50,7 @@ std::string envelope_text(const journal::JournalEnvelope& e, std::string_view or
   line("on behalf of:", e.on_behalf_of);
   line("subject:", e.subject);
   line("message-id:", e.message_id);
-  for (const auto& r : e.recipients) {
-    std::string v = std::string(journal::to_string(r.kind)) + " " + r.address;
-    if (!r.expanded_from.empty()) v += " (expanded from " + r.expanded_from + ")";
-    if (!r.forwarded_from.empty()) v += " (forwarded from " + r.forwarded_from + ")";
-    line("recipient:", v);
-  }
+  for (const auto& r : e.recipients) line("recipient:", recipient_text(r));
   line("original:", e.has_original ? std::to_string(original.size()) + " bytes, sha256 " +
                                          util::to_hex(util::sha256(original))
                                    : std::string("none"));

@@ -27,6 +27,26 @@ void string_list(util::JsonWriter& w, const std::vector<std::string>& v) {
 
 }  // namespace
 
+void recipients_json(util::JsonWriter& w, const std::vector<journal::Recipient>& recipients) {
+  w.begin_array();
+  for (const auto& r : recipients) {
+    w.begin_object();
+    w.key("address").value(r.address);
+    w.key("kind").value(journal::to_string(r.kind));
+    w.key("expanded_from").string_or_null(r.expanded_from);
+    w.key("forwarded_from").string_or_null(r.forwarded_from);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+std::string recipient_text(const journal::Recipient& r) {
+  std::string v = std::string(journal::to_string(r.kind)) + " " + r.address;
+  if (!r.expanded_from.empty()) v += " (expanded from " + r.expanded_from + ")";
+  if (!r.forwarded_from.empty()) v += " (forwarded from " + r.forwarded_from + ")";
+  return v;
+}
+
 std::string printable(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -111,16 +131,8 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.key("wrapped_in_ndr").value(e.wrapped_in_ndr);
   w.key("decrypted_copy").value(e.decrypted_copy);
   w.key("on_behalf_of").string_or_null(e.on_behalf_of);
-  w.key("recipients").begin_array();
-  for (const auto& r : e.recipients) {
-    w.begin_object();
-    w.key("address").value(r.address);
-    w.key("kind").value(journal::to_string(r.kind));
-    w.key("expanded_from").string_or_null(r.expanded_from);
-    w.key("forwarded_from").string_or_null(r.forwarded_from);
-    w.end_object();
-  }
-  w.end_array();
+  w.key("recipients");
+  recipients_json(w, e.recipients);
   w.key("original_offset").value(e.original_offset);
   w.key("original_size").value(e.original_size);
   w.key("anomalies");
@@ -162,12 +174,7 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   line("on behalf of:", e.on_behalf_of);
   line("subject:", e.subject);
   line("message-id:", e.message_id);
-  for (const auto& r : e.recipients) {
-    std::string v = std::string(journal::to_string(r.kind)) + " " + r.address;
-    if (!r.expanded_from.empty()) v += " (expanded from " + r.expanded_from + ")";
-    if (!r.forwarded_from.empty()) v += " (forwarded from " + r.forwarded_from + ")";
-    line("recipient:", v);
-  }
+  for (const auto& r : e.recipients) line("recipient:", recipient_text(r));
   if (e.format != "plain" && !e.format.empty()) {
     line("original:",
          std::to_string(e.original_size) + " bytes at offset " + std::to_string(e.original_offset));

@@ -30,4 +30,9 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
 
 std::string printable(std::string_view s);
 
+// The journal recipients as a JSON array of {address, kind, expanded_from, forwarded_from}, and
+// one recipient as text ("bcc a@x (expanded from list@x)").
+void recipients_json(util::JsonWriter& w, const std::vector<journal::Recipient>& recipients);
+std::string recipient_text(const journal::Recipient& r);
+
 }  // namespace postjournal::cli

@@ -102,3 +102,24 @@ dns_start() {
 dns_stop() {
   if [[ -n ${DNS_PID:-} ]]; then kill "$DNS_PID" 2>/dev/null || true; wait "$DNS_PID" 2>/dev/null || true; DNS_PID=; fi
 }
+
+# stack_up DIR MILTER_EXTRA LISTENERS: the whole stack for a test or a benchmark: free ports
+# (sets port and mport), DIR/pj.yaml (milter on 127.0.0.1:$mport as root, spool and archive in
+# DIR, plus MILTER_EXTRA inside the milter mapping, e.g. "memory_limit: 64K"), then the milter
+# and a private Postfix wired to it. LISTENERS is the YAML list under `listeners:`.
+stack_up() {
+  local dir=$1 extra=$2 listeners=$3
+  chmod 755 "$dir"
+  port=$(free_port)
+  mport=$(free_port)
+  mkdir -p "$dir/pjspool"
+  printf 'milter: {socket: "inet:%s@127.0.0.1", user: root, spool_dir: %s%s}\narchive: {root: %s}\nlisteners:\n%s\n' \
+    "$mport" "$dir/pjspool" "${extra:+, $extra}" "$dir/archive" "$listeners" >"$dir/pj.yaml"
+  milter_start "$dir/pj.yaml" "$dir/milter.log"
+  pf_start "$dir" "$port" "$mport"
+}
+
+stack_down() {
+  milter_stop
+  pf_stop "$1"
+}

@@ -9,27 +9,20 @@ export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
 pj=$2/cli/postjournal
 source "$1/scripts/lib/instance.sh"
 work=$(mktemp -d)
-chmod 755 "$work"
 MILTER_PID=
 senders=()
 cleanup() {
   for p in "${senders[@]}"; do kill "$p" 2>/dev/null || true; done
-  milter_stop; pf_stop "$work"; rm -rf "$work"
+  stack_down "$work"; rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(free_port)
-mport=$(free_port)
-mkdir -p "$work/pjspool" "$work/msgs"
-cat >"$work/pj.yaml" <<YAML
-milter: {socket: "inet:$mport@127.0.0.1", user: root, spool_dir: $work/pjspool, memory_limit: 64K}
-archive: {root: $work/archive}
-listeners:
+mkdir -p "$work/msgs"
+stack_up "$work" "memory_limit: 64K" "$(cat <<'YAML'
   - name: relay
     tenant: acme
     auth: {method: ip, ips: [127.0.0.2/32]}
 YAML
-milter_start "$work/pj.yaml" "$work/milter.log"
-pf_start "$work" "$port" "$mport"
+)"
 
 sender() {  # sender N: 25 messages, each line of the ledger: "<message-id> <reply code>"
   for i in $(seq 25); do

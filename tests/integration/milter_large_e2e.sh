@@ -8,23 +8,15 @@ export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
 pj=$2/cli/postjournal
 source "$1/scripts/lib/instance.sh"
 work=$(mktemp -d)
-chmod 755 "$work"
 MILTER_PID=
-cleanup() { milter_stop; pf_stop "$work"; rm -rf "$work"; }
+cleanup() { stack_down "$work"; rm -rf "$work"; }
 trap cleanup EXIT
-port=$(free_port)
-mport=$(free_port)
-mkdir -p "$work/pjspool"
-cat >"$work/pj.yaml" <<YAML
-milter: {socket: "inet:$mport@127.0.0.1", user: root, spool_dir: $work/pjspool}
-archive: {root: $work/archive}
-listeners:
+stack_up "$work" "" "$(cat <<'YAML'
   - name: relay
     tenant: acme
     auth: {method: ip, ips: [127.0.0.2/32]}
 YAML
-milter_start "$work/pj.yaml" "$work/milter.log"
-pf_start "$work" "$port" "$mport"
+)"
 kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$MILTER_PID/status"; }
 before=$(kib VmRSS)
 

@@ -10,9 +10,8 @@ export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
 pj=$2/cli/postjournal
 source "$1/scripts/lib/instance.sh"
 work=$(mktemp -d)
-chmod 755 "$work"
 MILTER_PID= DNS_PID=
-cleanup() { milter_stop; pf_stop "$work"; dns_stop; rm -rf "$work"; }
+cleanup() { stack_down "$work"; dns_stop; rm -rf "$work"; }
 trap cleanup EXIT
 
 dns_start "$work" \
@@ -22,13 +21,7 @@ dns_start "$work" \
 # libspf2 passes any loopback client ("localhost is always allowed"), so the mail comes from a
 # documentation address added to this namespace's lo: the "shared Microsoft 365 range".
 ip addr add 192.0.2.1/32 dev lo
-port=$(free_port)
-mport=$(free_port)
-mkdir -p "$work/pjspool"
-cat >"$work/pj.yaml" <<YAML
-milter: {socket: "inet:$mport@127.0.0.1", user: root, spool_dir: $work/pjspool}
-archive: {root: $work/archive}
-listeners:
+stack_up "$work" "" "$(cat <<'YAML'
   - name: acme-m365
     tenant: acme
     hosted_by: microsoft
@@ -38,8 +31,7 @@ listeners:
     tenant: flaky
     auth: {method: spf, domain: flaky.test}
 YAML
-milter_start "$work/pj.yaml" "$work/milter.log"
-pf_start "$work" "$port" "$mport"
+)"
 
 failures=0
 ok() { echo "ok: $*"; }
