@@ -232,6 +232,21 @@ else
   fail "failed reload: $reply"
 fi
 
+# 9. Started as root with milter.user set, the milter drops to that user after opening its
+#    socket and still archives (the archive and spool belong to that user).
+milter_stop
+write_config queue
+sed -i 's/  user: root/  user: postfix/' "$work/pj.yaml"
+chown -R postfix "$work/archive" "$work/pjspool"
+milter_start "$work/pj.yaml" "$work/milter.log"
+reply=$(send 127.0.0.2 a@acme.test j@archive.test "$work/t1.eml")
+user=$(ps -o user= -p "$MILTER_PID" | tr -d ' ')
+if [[ $user == postfix && $reply == *"250 2.0.0"* ]]; then
+  ok "the milter runs as milter.user (postfix) after opening its socket, and archives"
+else
+  fail "privilege drop: user=$user reply=$reply"
+fi
+
 "$pj" --archive-root "$work/archive" verify >/dev/null && ok "verify passes" || fail "verify"
 grep -q ': stored tenant=acme id=acme:1 source=acme-relay' "$work/milter.log" && ok "log line in Postfix shape" ||
   fail "log line: $(grep stored "$work/milter.log" | head -1)"
