@@ -160,24 +160,26 @@ std::string manual() {
   for (const auto& c : commands()) {
     m += "       " + std::string(c.name) + "\n              " + c.description + "\n\n";
   }
-  m += "GLOBAL OPTIONS\n"
-       "       -c, --config FILE   configuration file (default /etc/postjournal/postjournal.yaml;\n"
-       "                           when the default file does not exist, built-in defaults apply)\n"
-       "       --archive-root DIR  use DIR instead of archive.root from the configuration\n"
-       "       --json              where accepted: print one JSON document\n"
-       "       -h, --help          this manual, or one command's help after its name\n\n"
-       "EXIT STATUS\n"
-       "       0 success; 1 not found or verify found problems; 64 usage error; 65 bad data;\n"
-       "       66 input file missing; 70 internal error; 75 archive full (retry after freeing\n"
-       "       space); 78 configuration error.\n\n"
-       "FILES\n"
-       "       /etc/postjournal/postjournal.yaml   configuration\n"
-       "       /var/lib/postjournal/               default archive root\n\n"
-       "EXAMPLES\n"
-       "       postjournal import --tenant acme report.eml\n"
-       "       postjournal search --tenant acme --address bcc.person@acme.example\n"
-       "       postjournal export acme:42 --original -o original.eml\n"
-       "       postjournal verify\n";
+  m +=
+      "GLOBAL OPTIONS\n"
+      "       -c, --config FILE   configuration file (default /etc/postjournal/postjournal.yaml;\n"
+      "                           when the default file does not exist, built-in defaults apply)\n"
+      "       --archive-root DIR  use DIR instead of archive.root from the configuration\n"
+      "       --json              where accepted: print one JSON document\n"
+      "       -h, --help          this manual, or one command's help after its name\n\n"
+      "EXIT STATUS\n"
+      "       0 success; 1 not found, verify found problems, check-config found an error or\n"
+      "       doctor found an unsafe setting; 64 usage error; 65 bad data; 66 input file missing;\n"
+      "       70 internal error; 75 archive full (retry after freeing space); 78 configuration\n"
+      "       error (other commands).\n\n"
+      "FILES\n"
+      "       /etc/postjournal/postjournal.yaml   configuration\n"
+      "       /var/lib/postjournal/               default archive root\n\n"
+      "EXAMPLES\n"
+      "       postjournal import --tenant acme report.eml\n"
+      "       postjournal search --tenant acme --address bcc.person@acme.example\n"
+      "       postjournal export acme:42 --original -o original.eml\n"
+      "       postjournal verify\n";
   return m;
 }
 
