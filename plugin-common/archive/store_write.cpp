@@ -11,18 +11,8 @@ namespace postjournal::archive {
 namespace {
 
 void store_blob(Txn& txn, const Databases& dbs, std::string_view bytes, const util::Digest& sha) {
-  std::string key(util::as_bytes(sha));
-  if (txn.get(dbs.blobs, key)) return;
-  BlobHeader h;
-  h.size = bytes.size();
-  h.chunk_size = static_cast<std::uint32_t>(keys::kChunkSize);
-  std::uint32_t index = 0;
-  for (std::size_t off = 0; off < bytes.size(); off += keys::kChunkSize, ++index) {
-    txn.put(dbs.chunks, keys::chunk(sha, index),
-            bytes.substr(off, std::min(keys::kChunkSize, bytes.size() - off)));
-  }
-  h.chunk_count = index;
-  txn.put(dbs.blobs, key, encode_blob_header(h));
+  if (txn.get(dbs.blobs, util::as_bytes(sha))) return;
+  store_blob_part(txn, dbs, bytes, sha, 0, bytes.size());
 }
 
 // Returns true when the content was already stored.
@@ -44,6 +34,23 @@ bool store_content(Txn& txn, const Databases& dbs, const MessageBytes& bytes,
 }
 
 }  // namespace
+
+void store_blob_part(Txn& txn, const Databases& dbs, std::string_view bytes,
+                     const util::Digest& sha, std::uint64_t offset, std::uint64_t length) {
+  std::uint64_t end = std::min<std::uint64_t>(bytes.size(), offset + length);
+  auto index = static_cast<std::uint32_t>(offset / keys::kChunkSize);
+  for (std::uint64_t off = offset; off < end; off += keys::kChunkSize, ++index) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(keys::kChunkSize, end - off));
+    txn.put(dbs.chunks, keys::chunk(sha, index), bytes.substr(static_cast<std::size_t>(off), n));
+  }
+  if (end < bytes.size()) return;  // the header marks the blob complete: written with its last part
+  BlobHeader h;
+  h.size = bytes.size();
+  h.chunk_size = static_cast<std::uint32_t>(keys::kChunkSize);
+  h.chunk_count =
+      static_cast<std::uint32_t>((bytes.size() + keys::kChunkSize - 1) / keys::kChunkSize);
+  txn.put(dbs.blobs, util::as_bytes(sha), encode_blob_header(h));
+}
 
 WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,
                             const std::vector<Segment>& segments) {

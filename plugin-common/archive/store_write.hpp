@@ -19,6 +19,12 @@ struct WriteOutcome {
   bool content_existed = false;  // the bytes were already stored: only a delivery was added
 };
 
+// Writes bytes [offset, offset+length) of a blob (offset a multiple of keys::kChunkSize); the part
+// that reaches the end also writes the blob header, which marks the blob complete. Lets the writer
+// store a large blob ahead, over several transactions, so no single transaction holds it whole.
+void store_blob_part(Txn& txn, const Databases& dbs, std::string_view bytes,
+                     const util::Digest& sha, std::uint64_t offset, std::uint64_t length);
+
 // Sets d.seq, d.content_sha256, d.size and d.original_sha256 from the write. `segments` come
 // from plan_segments() for these bytes.
 WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,

@@ -90,7 +90,8 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
     env_.reserve(bytes);
     bool reopened = false;
     for (;;) {
-      int code = try_commit(batch, failure);
+      int code = store_large_blobs(batch, failure);
+      if (code == 0) code = try_commit(batch, failure);
       if (code == 0) {
         stored = true;
         break;
@@ -116,6 +117,30 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
     for (auto& p : batch) p.result = failure;
   }
   for (auto& p : batch) p.done.set_value(std::move(p.result));
+}
+
+int Writer::store_large_blobs(std::deque<Pending>& batch, StoreResult& failure) {
+  try {
+    for (const auto& p : batch) {
+      for (const auto& s : p.segments) {
+        if (s.size < kLargeBlob) continue;
+        std::string_view bytes = p.bytes.view().substr(static_cast<std::size_t>(s.offset),
+                                                       static_cast<std::size_t>(s.size));
+        for (std::uint64_t off = 0; off < s.size; off += kLargeBlob) {
+          auto w = env_.begin_write();
+          if (w.txn.get(env_.dbs().blobs, util::as_bytes(s.sha))) break;  // already complete
+          store_blob_part(w.txn, env_.dbs(), bytes, s.sha, off, kLargeBlob);
+          w.txn.commit();
+        }
+      }
+    }
+    return 0;
+  } catch (const LmdbError& e) {
+    std::uint64_t bytes = 0;
+    for (const auto& p : batch) bytes += p.bytes.size();
+    failure = failure_from(e, env_.dir(), bytes);
+    return e.code();
+  }
 }
 
 int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {

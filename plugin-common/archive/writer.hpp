@@ -36,6 +36,8 @@ struct StoreResult {
   bool ok() const { return status == StoreStatus::kStored; }
 };
 
+inline constexpr std::uint64_t kLargeBlob = 16ull << 20;
+
 struct WriterOptions {
   std::size_t max_batch = 256;
   std::uint64_t max_batch_bytes = 256ull << 20;
@@ -67,6 +69,11 @@ class Writer {
   };
   void run();
   void commit_batch(std::deque<Pending>& batch);
+  // Blobs of kLargeBlob bytes or more are written ahead in transactions of that size, so memory
+  // stays bounded by kLargeBlob rather than by the message (LMDB keeps a transaction's dirty
+  // pages in memory). An interrupted blob has no header and is rewritten on the next attempt; a
+  // finished blob nobody refers to is harmless and verifies. 0, or the LMDB/errno code.
+  int store_large_blobs(std::deque<Pending>& batch, StoreResult& failure);
   // One attempt: 0 when committed (each item's result set), else the LMDB/errno code with
   // `failure` filled in.
   int try_commit(std::deque<Pending>& batch, StoreResult& failure);

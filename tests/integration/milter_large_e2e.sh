@@ -33,10 +33,11 @@ want=$( { cat "$work/big.eml"; printf '\r\n'; } | sha256sum | cut -d' ' -f1)  # 
 got=$("$pj" --archive-root "$work/archive" show acme:1 --json | sed -n 's/.*"sha256": "\(.*\)".*/\1/p')
 [[ $want == "$got" ]] || { echo "FAIL: stored SHA-256 $got, sent $want"; exit 1; }
 [[ -z $(ls -A "$work/pjspool") ]] || { echo "FAIL: spill files left behind"; exit 1; }
-# Bounded by the message, not by traffic: the mapped spill file plus LMDB's dirty pages of the
-# one transaction that writes it (freed after the commit). Under AddressSanitizer (SANITIZED=1)
+# Bounded by the message, not by traffic: the mapped spill file (page cache) plus at most one
+# 16 MiB transaction's dirty pages (the archive writes big blobs ahead in 16 MiB parts). Under AddressSanitizer (SANITIZED=1)
 # freed memory sits in ASan's quarantine, so the figures are reported but not judged.
 if [[ ${SANITIZED:-0} == 1 ]]; then echo "150 MB message archived byte-exact (memory not judged under ASan)"; exit 0; fi
-(( peak * 1024 < 3 * size )) || { echo "FAIL: peak RSS ${peak} kB is over 3x the message"; exit 1; }
+(( peak * 1024 < size + 96 * 1048576 )) ||
+  { echo "FAIL: peak RSS ${peak} kB is more than the message plus 96 MiB"; exit 1; }
 (( anon < 65536 )) || { echo "FAIL: ${anon} kB anonymous memory still held after the commit"; exit 1; }
 echo "150 MB message archived byte-exact"

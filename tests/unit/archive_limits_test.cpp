@@ -1,7 +1,10 @@
 // A full LMDB map gives an error result and an intact archive; a larger limit lets writing go on.
 #include <gtest/gtest.h>
 
+#include "archive/keys.hpp"
+#include "archive/store_write.hpp"
 #include "test_support.hpp"
+#include "util/file.hpp"
 
 using namespace postjournal;
 using namespace postjournal::archive;
@@ -37,4 +40,33 @@ TEST(ArchiveLimits, FullMapIsAnErrorResultAndTheArchiveStaysIntact) {
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.seq, stored + 1);
   EXPECT_TRUE(a->verify().ok());
+}
+
+// A blob of kLargeBlob or more is written ahead in parts; a part left behind by an interrupted
+// attempt (chunks without the blob header) is completed by the next store, and verify passes.
+TEST(ArchiveLimits, LargeBlobsAreWrittenAheadAndInterruptedPartsHeal) {
+  test::TempDir dir;
+  TenantId t = *TenantId::parse("big");
+  std::string message = "Subject: big\r\n\r\n";
+  for (std::size_t i = 0; message.size() < kLargeBlob + 3 * keys::kChunkSize; ++i) {
+    message += std::to_string(i * 2654435761u) + "\r\n";
+  }
+  util::Digest sha = util::sha256(message);
+  {
+    // An earlier attempt wrote the first part and died before the header.
+    util::make_dirs(dir.path() + "/big");
+    Environment env(dir.path() + "/big", {});
+    auto w = env.begin_write();
+    store_blob_part(w.txn, env.dbs(), message, sha, 0, kLargeBlob);
+    w.txn.commit();
+  }
+  auto a = Registry::instance().open(dir.path(), t);
+  StoreResult r = test::store(*a, message);
+  ASSERT_TRUE(r.ok()) << r.error;
+  std::string back;
+  a->read(sha, 0, message.size(), [&](std::string_view p) { back += p; });
+  EXPECT_EQ(back, message);
+  EXPECT_TRUE(a->verify().ok());
+  StoreResult again = test::store(*a, message);
+  EXPECT_TRUE(again.content_existed);
 }
