@@ -9,7 +9,8 @@ seconds=${1:-600}
 ./scripts/install-deps.sh
 CC=clang CXX=clang++ ./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
   -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF
-mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record
+mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record \
+  build-fuzz/corpus-config build-fuzz/corpus-address
 seeds=(tests/data tests/data/journal)
 [[ -d ../shared/corpus ]] && seeds+=(../shared/corpus/m365-journal ../shared/corpus/exchange-onprem-journal
   ../shared/corpus/plain ../shared/corpus/ndr-dsn ../shared/corpus/mime-nasty/mime4j)
@@ -23,4 +24,6 @@ run() {  # run TARGET CORPUS SEEDS...
 }
 run extract_fuzz build-fuzz/corpus-extract "${seeds[@]}"
 run record_fuzz build-fuzz/corpus-record
+run config_fuzz build-fuzz/corpus-config tests/data/config conf
+run address_fuzz build-fuzz/corpus-address tests/data/journal
 exit $status
