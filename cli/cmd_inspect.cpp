@@ -39,18 +39,8 @@ std::string envelope_json(const journal::JournalEnvelope& e, std::string_view or
 
 std::string envelope_text(const journal::JournalEnvelope& e, std::string_view original) {
   std::string out;
-  auto line = [&out](const char* label, std::string_view v) {
-    if (!v.empty())
-      out += std::string(label) + std::string(16 - std::string_view(label).size(), ' ') +
-             printable(v) + "\n";
-  };
-  line("format:", e.format + (e.wrapped_in_ndr ? " (wrapped in an NDR)" : "") +
-                      (e.decrypted_copy ? " (with decrypted copy)" : ""));
-  line("sender:", e.sender);
-  line("on behalf of:", e.on_behalf_of);
-  line("subject:", e.subject);
-  line("message-id:", e.message_id);
-  for (const auto& r : e.recipients) line("recipient:", recipient_text(r));
+  auto line = [&out](const char* label, std::string_view v) { append_line(out, label, v); };
+  append_envelope_lines(out, e);
   line("original:", e.has_original ? std::to_string(original.size()) + " bytes, sha256 " +
                                          util::to_hex(util::sha256(original))
                                    : std::string("none"));

@@ -47,6 +47,22 @@ std::string recipient_text(const journal::Recipient& r) {
   return v;
 }
 
+void append_line(std::string& out, std::string_view label, std::string_view value) {
+  if (value.empty()) return;
+  out += pad(std::string(label), 17) + printable(value) + "\n";
+}
+
+void append_envelope_lines(std::string& out, const journal::JournalEnvelope& e) {
+  append_line(out, "format:",
+              e.format + (e.wrapped_in_ndr ? " (wrapped in an NDR)" : "") +
+                  (e.decrypted_copy ? " (with decrypted copy)" : ""));
+  append_line(out, "sender:", e.sender);
+  append_line(out, "on behalf of:", e.on_behalf_of);
+  append_line(out, "subject:", e.subject);
+  append_line(out, "message-id:", e.message_id);
+  for (const auto& r : e.recipients) append_line(out, "recipient:", recipient_text(r));
+}
+
 std::string printable(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -150,9 +166,7 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   const auto& d = l.delivery;
   const auto& e = d.envelope;
   std::string out;
-  auto line = [&out](const char* label, std::string_view value) {
-    if (!value.empty()) out += pad(label, 17) + printable(value) + "\n";
-  };
+  auto line = [&out](const char* label, std::string_view value) { append_line(out, label, value); };
   line("id:", id_of(l));
   line("received:", util::format_iso8601(d.received));
   line("source:", d.source);
@@ -168,13 +182,7 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   line("queue id:", d.queue_id);
   line("mail from:", d.mail_from);
   for (const auto& r : d.rcpt_to) line("rcpt to:", r);
-  line("format:", e.format + (e.wrapped_in_ndr ? " (wrapped in NDR)" : "") +
-                      (e.decrypted_copy ? " (with decrypted copy)" : ""));
-  line("sender:", e.sender);
-  line("on behalf of:", e.on_behalf_of);
-  line("subject:", e.subject);
-  line("message-id:", e.message_id);
-  for (const auto& r : e.recipients) line("recipient:", recipient_text(r));
+  append_envelope_lines(out, e);
   if (e.format != "plain" && !e.format.empty()) {
     line("original:",
          std::to_string(e.original_size) + " bytes at offset " + std::to_string(e.original_offset));

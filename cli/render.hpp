@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "archive/delivery.hpp"
@@ -34,5 +35,10 @@ std::string printable(std::string_view s);
 // one recipient as text ("bcc a@x (expanded from list@x)").
 void recipients_json(util::JsonWriter& w, const std::vector<journal::Recipient>& recipients);
 std::string recipient_text(const journal::Recipient& r);
+
+// "label:           value\n" (value made printable); nothing when value is empty.
+void append_line(std::string& out, std::string_view label, std::string_view value);
+// The envelope's format, sender, on-behalf-of, subject, Message-ID and recipients as lines.
+void append_envelope_lines(std::string& out, const journal::JournalEnvelope& e);
 
 }  // namespace postjournal::cli

@@ -81,9 +81,14 @@ void Writer::run() {
   }
 }
 
-void Writer::commit_batch(std::deque<Pending>& batch) {
+std::uint64_t Writer::batch_bytes(const std::deque<Pending>& batch) {
   std::uint64_t bytes = 0;
   for (const auto& p : batch) bytes += p.bytes.size();
+  return bytes;
+}
+
+void Writer::commit_batch(std::deque<Pending>& batch) {
+  std::uint64_t bytes = batch_bytes(batch);
   StoreResult failure;
   bool stored = false;
   try {
@@ -136,9 +141,7 @@ int Writer::store_large_blobs(std::deque<Pending>& batch, StoreResult& failure) 
     }
     return 0;
   } catch (const LmdbError& e) {
-    std::uint64_t bytes = 0;
-    for (const auto& p : batch) bytes += p.bytes.size();
-    failure = failure_from(e, env_.dir(), bytes);
+    failure = failure_from(e, env_.dir(), batch_bytes(batch));
     return e.code();
   }
 }
@@ -156,9 +159,7 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
     w.txn.commit();
     return 0;
   } catch (const LmdbError& e) {
-    std::uint64_t bytes = 0;
-    for (const auto& p : batch) bytes += p.bytes.size();
-    failure = failure_from(e, env_.dir(), bytes);
+    failure = failure_from(e, env_.dir(), batch_bytes(batch));
     return e.code();
   }
 }

@@ -67,6 +67,7 @@ class Writer {
     std::promise<StoreResult> done;
     StoreResult result;
   };
+  static std::uint64_t batch_bytes(const std::deque<Pending>& batch);
   void run();
   void commit_batch(std::deque<Pending>& batch);
   // Blobs of kLargeBlob bytes or more are written ahead in transactions of that size, so memory
