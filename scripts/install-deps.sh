@@ -11,7 +11,7 @@ packages=(
   # libraries (each wrapped by one module of plugin-common)
   liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev
   # tests
-  libgtest-dev googletest util-linux lmdb-utils dnsmasq-base iproute2
+  libgtest-dev googletest util-linux mount coreutils diffutils lmdb-utils dnsmasq-base iproute2 openssl
   # integration tests: a private Postfix, SMTP client, SASL
   postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)

@@ -240,7 +240,7 @@ sed -i 's/  user: root/  user: postfix/' "$work/pj.yaml"
 chown -R postfix "$work/archive" "$work/pjspool"
 milter_start "$work/pj.yaml" "$work/milter.log"
 reply=$(send 127.0.0.2 a@acme.test j@archive.test "$work/t1.eml")
-user=$(ps -o user= -p "$MILTER_PID" | tr -d ' ')
+user=$(stat -c %U "/proc/$MILTER_PID")
 if [[ $user == postfix && $reply == *"250 2.0.0"* ]]; then
   ok "the milter runs as milter.user (postfix) after opening its socket, and archives"
 else
