@@ -2,22 +2,12 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
+#include "ingest/open_archive.hpp"
 
 namespace postjournal::cli {
 
-archive::ArchiveOptions Context::archive_options() const {
-  archive::ArchiveOptions o;
-  o.env.initial_map_size = config.archive_initial_map_size;
-  o.env.max_map_size = config.archive_max_map_size;
-  o.writer.max_batch = config.archive_batch_max;
-  o.writer.max_batch_bytes = config.archive_batch_bytes;
-  o.writer.max_wait = std::chrono::milliseconds(config.archive_batch_wait_ms);
-  return o;
-}
-
 std::shared_ptr<archive::TenantArchive> Context::open_for_write(const archive::TenantId& t) const {
-  return archive::Registry::instance().open(root, t, archive_options());
+  return archive::Registry::instance().open(root, t, ingest::archive_options(config));
 }
 
 std::shared_ptr<archive::TenantArchive> Context::open_existing(const archive::TenantId& t) const {

@@ -36,7 +36,6 @@ struct Context {
   config::Config config;
   std::string root;
 
-  archive::ArchiveOptions archive_options() const;
   // Opens (creating if needed) a tenant archive for writing.
   std::shared_ptr<archive::TenantArchive> open_for_write(const archive::TenantId& t) const;
   // Opens an existing archive; CommandError when the tenant has none.

@@ -138,6 +138,10 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.key("sasl_login").string_or_null(d.sasl_login);
   w.key("spf_result").string_or_null(d.spf_result);
   w.key("queue_id").string_or_null(d.queue_id);
+  w.key("fetch_server").string_or_null(d.fetch_server);
+  w.key("fetch_protocol").string_or_null(d.fetch_protocol);
+  w.key("fetch_uid").string_or_null(d.fetch_uid);
+  w.key("tls_peer").string_or_null(d.tls_peer);
   w.key("original_sha256").value(util::to_hex(d.original_sha256));
   w.key("mail_from").value(d.mail_from);
   w.key("rcpt_to");
@@ -176,10 +180,13 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
     line("original sha256:", util::to_hex(d.original_sha256));
   line("client:", d.client_ip);
   line("helo:", d.helo);
-  line("tls:", d.tls_version.empty() ? "" : d.tls_version + " " + d.tls_cipher);
+  line("tls:", d.tls_cipher.empty() ? d.tls_version : d.tls_version + " " + d.tls_cipher);
   line("sasl login:", d.sasl_login);
   line("spf:", d.spf_result);
   line("queue id:", d.queue_id);
+  line("fetched from:", d.fetch_server.empty() ? "" : d.fetch_protocol + "://" + d.fetch_server);
+  line("mailbox uid:", d.fetch_uid);
+  line("tls peer:", d.tls_peer);
   line("mail from:", d.mail_from);
   for (const auto& r : d.rcpt_to) line("rcpt to:", r);
   append_envelope_lines(out, e);

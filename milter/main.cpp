@@ -1,6 +1,5 @@
 // postjournal-milter: archives every message Postfix receives into the right tenant's archive
 // before Postfix answers 250. Startup errors print one line and exit with a sysexits code.
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -16,6 +15,7 @@
 #include "runtime.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/privileges.hpp"
 
 using namespace postjournal;
 
@@ -50,25 +50,20 @@ std::shared_ptr<const milter::Runtime> load_runtime(const std::string& path) {
   return std::make_shared<const milter::Runtime>(cfg, tenant::SpfChecker::resolver());
 }
 
-// After the socket is open: become milter.user (when started as root).
+// After the socket is open: hand the socket to milter.user, then become that user.
 bool drop_privileges(const config::Config& c) {
   if (::getuid() != 0 || c.milter_user.empty() || c.milter_user == "root") return true;
   passwd* pw = ::getpwnam(c.milter_user.c_str());
-  if (pw == nullptr) {
-    util::log(util::LogLevel::kError, "milter.user " + c.milter_user + " does not exist");
-    return false;
-  }
   std::string sock = c.milter_socket;
-  if (sock.rfind("unix:", 0) == 0 || sock.rfind("local:", 0) == 0) {
+  if (pw != nullptr && (sock.rfind("unix:", 0) == 0 || sock.rfind("local:", 0) == 0)) {
     std::string path = sock.substr(sock.find(':') + 1);
     if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
       util::log(util::LogLevel::kWarning, "cannot chown " + path + ": " + std::strerror(errno));
     }
   }
-  if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
-      ::setuid(pw->pw_uid) != 0) {
-    util::log(util::LogLevel::kError,
-              std::string("cannot drop privileges: ") + std::strerror(errno));
+  std::string error;
+  if (!util::drop_privileges(c.milter_user, error)) {
+    util::log(util::LogLevel::kError, "milter.user: " + error);
     return false;
   }
   return true;

@@ -19,7 +19,6 @@ struct Runtime {
   tenant::Resolver resolver;
 
   Runtime(std::shared_ptr<const config::Config> c, std::shared_ptr<tenant::SpfChecker> s);
-  archive::ArchiveOptions archive_options() const;
   // The tenant's archive (or the No Tenant queue's), opened on first use.
   std::shared_ptr<archive::TenantArchive> archive_for(const std::string& tenant) const;
 };

@@ -31,6 +31,11 @@ struct Delivery {
   std::string queue_id;
   std::string mail_from;
   std::vector<std::string> rcpt_to;
+  // Set by postjournal-fetch only (record version 2): where the message was pulled from.
+  std::string fetch_server;    // "host:port"
+  std::string fetch_protocol;  // imap, imap+starttls, imaps, pop3, pop3+starttls, pop3s
+  std::string fetch_uid;       // "imap UIDVALIDITY UID" or "pop3 UIDL": the mailbox's own id
+  std::string tls_peer;        // "sha256:<hex of the server certificate> verified|unverified"
   journal::JournalEnvelope envelope;
   std::vector<std::string> anomalies;
   util::Digest content_sha256{};

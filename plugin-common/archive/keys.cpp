@@ -45,4 +45,13 @@ std::string content(const util::Digest& sha, std::uint64_t s) {
   return k;
 }
 
+std::string fetched(std::string_view mailbox, std::string_view server, std::string_view uid) {
+  std::string k(mailbox);
+  k.push_back('\0');
+  k.append(server);
+  k.push_back('\0');
+  k.append(uid);
+  return k;
+}
+
 }  // namespace postjournal::archive::keys

@@ -21,5 +21,7 @@ std::string text_prefix(std::string_view text);  // text NUL
 std::string text(std::string_view text, std::uint64_t s);
 std::string chunk(const util::Digest& sha, std::uint32_t index);
 std::string content(const util::Digest& sha, std::uint64_t s);
+// fetched: mailbox NUL server NUL the mailbox's own message id (Delivery::fetch_uid).
+std::string fetched(std::string_view mailbox, std::string_view server, std::string_view uid);
 
 }  // namespace postjournal::archive::keys

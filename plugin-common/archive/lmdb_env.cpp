@@ -138,6 +138,7 @@ void Environment::open_locked() {
     dbs_.by_msgid = open("by_msgid");
     dbs_.by_addr = open("by_addr");
     dbs_.by_content = open("by_content");
+    dbs_.fetched = open("fetched");
     auto version = txn.get(dbs_.meta, kVersionKey);
     if (!version) {
       txn.put(dbs_.meta, kVersionKey, kArchiveVersion);

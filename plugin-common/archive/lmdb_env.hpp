@@ -86,6 +86,7 @@ struct Databases {
   MDB_dbi by_time = 0;     // time(be64) + seq -> ""
   MDB_dbi by_msgid = 0;    // message-id NUL seq -> ""
   MDB_dbi by_addr = 0;     // address NUL seq -> ""
+  MDB_dbi fetched = 0;     // keys::fetched(mailbox, server, uid) -> seq(be64)
   MDB_dbi by_content = 0;  // content or original sha256 + seq -> ""
 };
 

@@ -58,6 +58,9 @@ std::string encode_delivery(const Delivery& d) {
   util::put_bytes(out, util::as_bytes(d.content_sha256));
   util::put_varint(out, d.size);
   util::put_bytes(out, util::as_bytes(d.original_sha256));
+  for (const std::string* s : {&d.fetch_server, &d.fetch_protocol, &d.fetch_uid, &d.tls_peer}) {
+    util::put_bytes(out, *s);
+  }
   return out;
 }
 
@@ -107,6 +110,11 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   std::string original_sha;
   ok = ok && r.bytes(sha) && sha.size() == d.content_sha256.size() && r.varint(d.size) &&
        r.bytes(original_sha) && original_sha.size() == d.original_sha256.size();
+  if (version >= 2) {
+    for (std::string* s : {&d.fetch_server, &d.fetch_protocol, &d.fetch_uid, &d.tls_peer}) {
+      ok = ok && r.bytes(*s);
+    }
+  }
   if (!ok || !r.done()) return "delivery record is truncated or corrupt";
   std::copy(sha.begin(), sha.end(), reinterpret_cast<char*>(d.content_sha256.data()));
   std::copy(original_sha.begin(), original_sha.end(),

@@ -13,7 +13,9 @@
 
 namespace postjournal::archive {
 
-inline constexpr std::uint16_t kRecordVersion = 1;
+// Version 2 added the fetch fields (fetch_server, fetch_protocol, fetch_uid, tls_peer) at the end;
+// version 1 records decode with them empty.
+inline constexpr std::uint16_t kRecordVersion = 2;
 
 std::string encode_delivery(const Delivery& d);
 

@@ -86,6 +86,9 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const M
   if (d.original_sha256 != d.content_sha256) {
     txn.put(dbs.by_content, keys::content(d.original_sha256, d.seq), {});
   }
+  if (!d.fetch_uid.empty()) {
+    txn.put(dbs.fetched, keys::fetched(d.source, d.fetch_server, d.fetch_uid), seq_key);
+  }
 
   head.link = chain_link(head.link, delivery_digest(record, d.content_sha256));
   head.seq = d.seq;

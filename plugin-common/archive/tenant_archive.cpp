@@ -1,5 +1,6 @@
 #include "archive/tenant_archive.hpp"
 
+#include "archive/keys.hpp"
 #include "util/file.hpp"
 
 namespace postjournal::archive {
@@ -29,6 +30,15 @@ std::optional<Delivery> TenantArchive::get(std::uint64_t seq) const {
 std::uint64_t TenantArchive::count() const {
   auto r = env_->begin_read();
   return count_deliveries(r.txn, env_->dbs());
+}
+
+std::optional<std::uint64_t> TenantArchive::fetched(std::string_view mailbox,
+                                                    std::string_view server,
+                                                    std::string_view uid) const {
+  auto r = env_->begin_read();
+  auto v = r.txn.get(env_->dbs().fetched, keys::fetched(mailbox, server, uid));
+  if (!v || v->size() != 8) return std::nullopt;
+  return keys::seq_of_suffix(*v);
 }
 
 std::vector<Delivery> TenantArchive::list(const TimeRange& range, std::size_t limit) const {

@@ -40,6 +40,10 @@ class TenantArchive {
 
   std::optional<Delivery> get(std::uint64_t seq) const;
   std::uint64_t count() const;
+  // The delivery that a fetched message with this mailbox, server and Delivery::fetch_uid became;
+  // written in the same transaction as the delivery, so "present" means "durably archived".
+  std::optional<std::uint64_t> fetched(std::string_view mailbox, std::string_view server,
+                                       std::string_view uid) const;
   std::vector<Delivery> list(const TimeRange& range, std::size_t limit) const;
   std::vector<Delivery> search(const SearchQuery& q) const;
   // Streams [offset, offset+length) of the stored bytes; false when the content is unknown.

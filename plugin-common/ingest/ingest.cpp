@@ -18,6 +18,10 @@ archive::Delivery make_delivery(const TransportFacts& facts, const archive::Mess
   d.mail_from = facts.mail_from;
   d.rcpt_to = facts.rcpt_to;
   d.anomalies = facts.anomalies;
+  d.fetch_server = facts.fetch_server;
+  d.fetch_protocol = facts.fetch_protocol;
+  d.fetch_uid = facts.fetch_uid;
+  d.tls_peer = facts.tls_peer;
   d.envelope = journal::extract_envelope(bytes.view(), {facts.mail_from, facts.rcpt_to});
   if (!facts.trust_journal && d.envelope.format != "plain") {
     d.envelope.anomalies.push_back("journal-envelope-untrusted");

@@ -25,6 +25,10 @@ struct TransportFacts {
   std::string mail_from;
   std::vector<std::string> rcpt_to;
   std::vector<std::string> anomalies;
+  std::string fetch_server;  // postjournal-fetch only: see archive::Delivery
+  std::string fetch_protocol;
+  std::string fetch_uid;
+  std::string tls_peer;
   // False when the transaction was not attributed to a journaling listener: then the sender and
   // recipients a message claims (report body, X-Envelope-To, ...) are not believed; the SMTP
   // envelope is recorded instead and the claim is flagged (promise 4).

@@ -214,6 +214,46 @@ TEST(Archive, RecordFromANewerVersionGivesAClearError) {
             std::string::npos);
 }
 
+TEST(Archive, FetchedMessagesAreRememberedWithTheirDelivery) {
+  TempDir dir;
+  auto a = Registry::instance().open(dir.path(), acme());
+  Delivery d;
+  d.source = "m365-journal";
+  d.fetch_server = "imap.example:993";
+  d.fetch_protocol = "imaps";
+  d.fetch_uid = "imap 1700000000 42";
+  d.tls_peer = "sha256:00 verified";
+  auto r = a->store(d, MessageBytes::from_string("Subject: x\r\n\r\nbody\r\n"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(a->fetched("m365-journal", "imap.example:993", "imap 1700000000 42"), r.seq);
+  EXPECT_FALSE(a->fetched("m365-journal", "imap.example:993", "imap 1700000001 42"));
+  EXPECT_FALSE(a->fetched("m365-journal", "other:993", "imap 1700000000 42"));
+  EXPECT_FALSE(a->fetched("other", "imap.example:993", "imap 1700000000 42"));
+  auto back = a->get(r.seq);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->fetch_uid, d.fetch_uid);
+  EXPECT_EQ(back->tls_peer, d.tls_peer);
+  EXPECT_TRUE(a->verify().ok());
+}
+
+TEST(Archive, VersionOneRecordsDecodeWithoutFetchFields) {
+  Delivery d;
+  d.source = "x";
+  d.fetch_uid = "pop3 abc";
+  std::string v2 = encode_delivery(d);
+  // A version-1 record is the version-2 layout without the four trailing fetch strings.
+  Delivery plain = d;
+  plain.fetch_uid.clear();
+  std::string v1 = encode_delivery(plain);
+  v1.resize(v1.size() - 4);  // four empty strings: one length byte each
+  v1[5] = 1;
+  Delivery back;
+  ASSERT_EQ(decode_delivery(v1, back), "");
+  EXPECT_EQ(back, plain);
+  ASSERT_EQ(decode_delivery(v2, back), "");
+  EXPECT_EQ(back.fetch_uid, "pop3 abc");
+}
+
 class Tamper : public ::testing::Test {
  protected:
   void SetUp() override {

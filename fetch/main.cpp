@@ -1,0 +1,213 @@
+// postjournal-fetch: pulls journal mailboxes (IMAP/POP3) into the archive. See kUsage.
+#include <getopt.h>
+#include <signal.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "config/config.hpp"
+#include "puller.hpp"
+#include "scheduler.hpp"
+#include "util/log.hpp"
+#include "util/privileges.hpp"
+
+using namespace postjournal;
+
+namespace {
+
+constexpr const char* kUsage =
+    "NAME\n"
+    "       postjournal-fetch - pull journal mailboxes (IMAP, POP3) into the archive\n\n"
+    "SYNOPSIS\n"
+    "       postjournal-fetch [-c FILE] --validate NAME\n"
+    "       postjournal-fetch [-c FILE] --once [NAME]\n"
+    "       postjournal-fetch [-c FILE] [-f]\n\n"
+    "DESCRIPTION\n"
+    "       Reads the `mailboxes:` of the configuration. Each message is archived exactly as the\n"
+    "       server holds it, through the same extraction and archive path as mail received by\n"
+    "       SMTP, into the mailbox's tenant; the delivery records the mailbox, server, protocol,\n"
+    "       UID (IMAP: UIDVALIDITY and UID) or UIDL (POP3) and the server certificate's SHA-256.\n"
+    "       With delete_after_indexing (the default) a message is deleted from the mailbox only\n"
+    "       after it is durably archived; without it, the archive remembers what it imported\n"
+    "       and never imports a message twice.\n\n"
+    "OPTIONS\n"
+    "       -c, --config FILE  configuration (default /etc/postjournal/postjournal.yaml)\n"
+    "       --validate NAME    connect, TLS, verify the certificate, log in and list folders;\n"
+    "                          say which step failed (resolve, connect, tls, certificate,\n"
+    "                          hostname, auth, folder). Exit 0 only when all is well.\n"
+    "       --once [NAME]      pull every active mailbox (or only NAME, active or not) once\n"
+    "                          and exit\n"
+    "       -f, --foreground   daemon mode in the foreground, logging to stderr (systemd,\n"
+    "                          tests); without it the daemon detaches and logs to syslog\n"
+    "       -h, --help         this help\n\n"
+    "DAEMON\n"
+    "       Polls every active mailbox every poll_interval seconds. A failure is logged once\n"
+    "       per episode (\"mailbox=NAME failing reason=auth retry_in=30s: ...\") and retried\n"
+    "       after 30 s, doubling up to 1 h; recovery is logged too. Started as root, it becomes\n"
+    "       milter.user. SIGUSR1 reloads the configuration (a failed reload keeps the old one);\n"
+    "       SIGTERM and SIGINT stop after the current message.\n\n"
+    "EXIT STATUS\n"
+    "       0 success; 1 --validate found a problem; 64 usage or unknown mailbox; 75 a pull\n"
+    "       failed (retry later; nothing unarchived was deleted); 78 configuration error.\n";
+
+int run_validate(const config::Mailbox& m) {
+  std::cout << "mailbox " << m.name << ": " << m.username << " at " << m.host << "\n";
+  std::vector<std::string> folders;
+  try {
+    fetch::ConnectionFacts f = fetch::validate(m, &folders);
+    std::cout << "  connect:  ok, " << f.protocol << "://" << f.server
+              << (f.secured ? " (TLS)" : " (no TLS)") << "\n";
+    if (f.secured) {
+      std::cout << "  certificate: " << f.tls_peer
+                << (m.validate_certificates ? ""
+                                            : "  WARNING: not verified "
+                                              "(validate_certificates: false)")
+                << "\n";
+    }
+    std::cout << "  login:    ok\n  folders: ";
+    for (const auto& n : folders) std::cout << " " << n;
+    std::cout << "\n  folder:   " << (f.protocol.rfind("pop3", 0) == 0 ? "INBOX" : m.folder)
+              << " ok\nOK\n";
+    return 0;
+  } catch (const fetch::FetchError& e) {
+    std::cout << "FAILED (" << fetch::failure_name(e.failure()) << "): " << e.what() << "\n";
+    return 1;
+  }
+}
+
+const config::Mailbox* find_mailbox(const config::Config& c, const std::string& name) {
+  for (const auto& m : c.mailboxes) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+int run_once(const config::Config& c, const std::string& only) {
+  std::atomic<bool> stop{false};
+  int status = 0;
+  for (const auto& m : c.mailboxes) {
+    if (only.empty() ? !m.active : m.name != only) continue;
+    try {
+      fetch::PullReport r = fetch::pull(c, m, stop);
+      std::cout << m.name << ": " << r.listed << " listed, " << r.archived << " archived, "
+                << r.already << " already archived, " << r.deleted << " deleted (" << r.protocol
+                << "://" << r.server << ")\n";
+    } catch (const fetch::FetchError& e) {
+      std::cout << m.name << ": FAILED (" << fetch::failure_name(e.failure()) << "): " << e.what()
+                << "\n";
+      util::log(util::LogLevel::kWarning, "mailbox=" + m.name + " failing reason=" +
+                                              fetch::failure_name(e.failure()) + ": " + e.what());
+      status = EX_TEMPFAIL;
+    }
+  }
+  return status;
+}
+
+// SIGUSR1/SIGTERM/SIGINT are blocked in every thread; this one waits for them.
+void signal_loop(fetch::Scheduler* sched, std::string path) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGUSR1, SIGTERM, SIGINT}) sigaddset(&set, sig);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig != SIGUSR1) {
+      sched->stop();
+      return;
+    }
+    try {
+      sched->reload(std::make_shared<const config::Config>(config::load_file(path)));
+      util::log(util::LogLevel::kInfo, "configuration reloaded from " + path);
+    } catch (const std::exception& e) {
+      util::log(util::LogLevel::kError,
+                std::string("reload failed, keeping the old configuration: ") + e.what());
+    }
+  }
+}
+
+int run_daemon(std::shared_ptr<const config::Config> c, const std::string& path, bool foreground) {
+  std::string error;
+  if (!util::drop_privileges(c->milter_user, error)) {
+    util::log(util::LogLevel::kError, "milter.user: " + error);
+    return EX_OSERR;
+  }
+  if (!foreground && ::daemon(0, 0) != 0) {
+    std::cerr << "postjournal-fetch: cannot detach: " << std::strerror(errno) << "\n";
+    return EX_OSERR;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGUSR1, SIGTERM, SIGINT}) sigaddset(&set, sig);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::size_t active = 0;
+  for (const auto& m : c->mailboxes) active += m.active ? 1 : 0;
+  util::log(util::LogLevel::kInfo,
+            "starting archive=" + c->archive_root + " mailboxes=" + std::to_string(active));
+  fetch::Scheduler sched(std::move(c));
+  std::thread signals(signal_loop, &sched, path);
+  sched.run();
+  signals.join();
+  util::log(util::LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path = config::kDefaultConfigPath;
+  std::string validate;
+  bool once = false;
+  bool foreground = false;
+  static const option kOptions[] = {
+      {"config", required_argument, nullptr, 'c'}, {"validate", required_argument, nullptr, 'V'},
+      {"once", no_argument, nullptr, 'o'},         {"foreground", no_argument, nullptr, 'f'},
+      {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0}};
+  int opt = 0;
+  while ((opt = ::getopt_long(argc, argv, "c:fh", kOptions, nullptr)) != -1) {
+    switch (opt) {
+      case 'c':
+        path = optarg;
+        break;
+      case 'V':
+        validate = optarg;
+        break;
+      case 'o':
+        once = true;
+        break;
+      case 'f':
+        foreground = true;
+        break;
+      case 'h':
+        std::cout << kUsage;
+        return 0;
+      default:
+        std::cerr << kUsage;
+        return EX_USAGE;
+    }
+  }
+  std::string only = optind < argc ? argv[optind++] : "";
+  if (optind < argc || (!once && !only.empty()) || (once && !validate.empty())) {
+    std::cerr << kUsage;
+    return EX_USAGE;
+  }
+  util::log_init("postjournal-fetch", foreground || once || !validate.empty());
+  std::shared_ptr<const config::Config> c;
+  try {
+    c = std::make_shared<const config::Config>(config::load_file(path));
+  } catch (const std::exception& e) {
+    std::cerr << "postjournal-fetch: " << e.what() << "\n";
+    return EX_CONFIG;
+  }
+  for (const std::string* name : {&validate, &only}) {
+    if (!name->empty() && find_mailbox(*c, *name) == nullptr) {
+      std::cerr << "postjournal-fetch: no mailbox named '" << *name << "' in " << path << "\n";
+      return EX_USAGE;
+    }
+  }
+  if (!validate.empty()) return run_validate(*find_mailbox(*c, validate));
+  if (once) return run_once(*c, only);
+  return run_daemon(std::move(c), path, foreground);
+}

@@ -1,0 +1,144 @@
+#include "puller.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "ingest/ingest.hpp"
+#include "ingest/open_archive.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+namespace postjournal::fetch {
+
+namespace {
+
+std::string lock_name(const std::string& mailbox) {
+  std::string out;
+  for (char ch : mailbox) {
+    bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+    out.push_back(ok ? ch : '_');
+  }
+  return out + ".lock";
+}
+
+// Holds an exclusive flock on <root>/_fetch/<mailbox>.lock for its lifetime.
+util::UniqueFd lock_mailbox(const std::string& root, const std::string& mailbox) {
+  std::string dir = root + "/_fetch";
+  try {
+    util::make_dirs(dir);
+  } catch (const std::exception& e) {
+    throw FetchError(Failure::kArchive, std::string("cannot create lock directory: ") + e.what());
+  }
+  std::string path = dir + "/" + lock_name(mailbox);
+  util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+  if (fd.get() < 0)
+    throw FetchError(Failure::kArchive, "cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    throw FetchError(Failure::kConfig,
+                     "mailbox '" + mailbox + "' is being pulled by another process (" + path + ")");
+  }
+  return fd;
+}
+
+ingest::TransportFacts facts_for(const config::Mailbox& m, const ConnectionFacts& c,
+                                 const RemoteMessage& rm) {
+  ingest::TransportFacts f;
+  f.source = m.name;
+  f.sasl_login = m.username;
+  f.tls_version = c.secured ? "TLS" : "";
+  f.fetch_server = c.server;
+  f.fetch_protocol = c.protocol;
+  f.fetch_uid = rm.uid;
+  f.tls_peer = c.tls_peer;
+  f.trust_journal = m.type == config::SourceType::kJournaling;
+  return f;
+}
+
+}  // namespace
+
+ConnectionFacts validate(const config::Mailbox& m, std::vector<std::string>* folders_out) {
+  MailStore store(m, read_password(m));
+  store.connect();
+  auto names = store.folders();
+  if (folders_out != nullptr) *folders_out = names;
+  bool pop3 =
+      m.protocol == config::MailProtocol::kPop3 || m.protocol == config::MailProtocol::kPop3s;
+  if (!pop3 && std::find(names.begin(), names.end(), m.folder) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw FetchError(Failure::kFolder, "folder '" + m.folder + "' does not exist on " +
+                                           store.facts().server + " (folders: " + list + ")");
+  }
+  store.open_folder();
+  ConnectionFacts facts = store.facts();
+  (void)store.close(false);
+  return facts;
+}
+
+PullReport pull(const config::Config& c, const config::Mailbox& m, const std::atomic<bool>& stop) {
+  util::UniqueFd lock = lock_mailbox(c.archive_root, m.name);
+  std::shared_ptr<archive::TenantArchive> archive;
+  try {
+    archive = ingest::open_archive(c, m.tenant);
+  } catch (const std::exception& e) {
+    throw FetchError(Failure::kArchive, std::string("cannot open the archive: ") + e.what());
+  }
+  MailStore store(m, read_password(m));
+  PullReport rep;
+  store.connect();
+  const ConnectionFacts& cf = store.facts();
+  rep.server = cf.server;
+  rep.protocol = cf.protocol;
+  rep.tls_peer = cf.tls_peer;
+  if (cf.secured && !m.validate_certificates) {
+    util::log(util::LogLevel::kWarning, "mailbox=" + m.name + " server=" + cf.server +
+                                            " certificate not verified "
+                                            "(validate_certificates: false) peer=" +
+                                            cf.tls_peer);
+  }
+  try {
+    store.open_folder();
+    auto messages = store.list();
+    rep.listed = messages.size();
+    for (const auto& rm : messages) {
+      if (stop.load()) break;
+      if (archive->fetched(m.name, cf.server, rm.uid)) {
+        ++rep.already;
+      } else {
+        std::string raw = store.fetch(rm);
+        std::uint64_t size = raw.size();
+        auto r = ingest::ingest(*archive, facts_for(m, cf, rm),
+                                archive::MessageBytes::from_string(std::move(raw)));
+        if (!r.ok()) {
+          throw FetchError(Failure::kArchive, "message " + rm.uid + " not archived: " + r.error);
+        }
+        ++rep.archived;
+        rep.bytes += size;
+        rep.last_id = archive::DeliveryId{archive->tenant(), r.seq}.str();
+        util::log(util::LogLevel::kInfo,
+                  "mailbox=" + m.name + ": stored tenant=" + archive->tenant().str() + " id=" +
+                      rep.last_id + " uid=\"" + rm.uid + "\" size=" + std::to_string(size));
+      }
+      if (m.delete_after_indexing) {
+        store.mark_deleted(rm);
+        ++rep.deleted;
+      }
+    }
+  } catch (...) {
+    (void)store.close(m.delete_after_indexing);  // deletions flagged so far are all archived
+    throw;
+  }
+  if (!store.close(m.delete_after_indexing) && rep.deleted > 0) {
+    util::log(util::LogLevel::kWarning,
+              "mailbox=" + m.name + " could not close the folder cleanly; " +
+                  std::to_string(rep.deleted) + " archived messages stay until the next run");
+    rep.deleted = 0;
+  }
+  return rep;
+}
+
+}  // namespace postjournal::fetch

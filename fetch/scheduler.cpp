@@ -1,0 +1,87 @@
+#include "scheduler.hpp"
+
+#include "puller.hpp"
+#include "util/log.hpp"
+
+namespace postjournal::fetch {
+
+namespace {
+
+constexpr std::chrono::seconds kFirstBackoff{30};
+constexpr std::chrono::seconds kMaxBackoff{3600};
+
+}  // namespace
+
+std::chrono::seconds next_backoff(std::chrono::seconds previous) {
+  if (previous.count() <= 0) return kFirstBackoff;
+  return std::min(previous * 2, kMaxBackoff);
+}
+
+Scheduler::Scheduler(std::shared_ptr<const config::Config> c) : config_(std::move(c)) {}
+
+void Scheduler::reload(std::shared_ptr<const config::Config> c) {
+  {
+    std::lock_guard lock(mu_);
+    config_ = std::move(c);
+  }
+  cv_.notify_all();
+}
+
+void Scheduler::stop() {
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void Scheduler::poll(const config::Config& c, const config::Mailbox& m, MailboxHealth& h) {
+  auto interval = std::chrono::seconds(m.poll_interval);
+  try {
+    PullReport r = pull(c, m, stop_);
+    if (h.failing) {
+      util::log(util::LogLevel::kInfo, "mailbox=" + m.name + " recovered after " +
+                                           std::to_string(h.failures) + " failed attempts");
+    }
+    if (r.archived > 0 || r.deleted > 0) {
+      util::log(util::LogLevel::kInfo,
+                "mailbox=" + m.name + " pulled listed=" + std::to_string(r.listed) +
+                    " archived=" + std::to_string(r.archived) +
+                    " deleted=" + std::to_string(r.deleted) + " bytes=" + std::to_string(r.bytes));
+    }
+    h = MailboxHealth{};
+    h.next_due = Clock::now() + interval;
+  } catch (const FetchError& e) {
+    bool new_episode = !h.failing || h.failure != e.failure();
+    h.failing = true;
+    h.failure = e.failure();
+    h.reason = e.what();
+    ++h.failures;
+    h.backoff = next_backoff(h.backoff);
+    h.next_due = Clock::now() + h.backoff;
+    auto level = new_episode ? util::LogLevel::kWarning : util::LogLevel::kDebug;
+    util::log(level, "mailbox=" + m.name + " failing reason=" + failure_name(e.failure()) +
+                         " retry_in=" + std::to_string(h.backoff.count()) + "s: " + e.what());
+  }
+}
+
+void Scheduler::run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    auto config = config_;
+    auto next = Clock::now() + std::chrono::hours(1);
+    for (const auto& m : config->mailboxes) {
+      if (!m.active || stop_) continue;
+      MailboxHealth& h = health_[m.name];
+      if (Clock::now() >= h.next_due) {
+        lock.unlock();
+        poll(*config, m, h);
+        lock.lock();
+        if (config_ != config) break;  // reloaded meanwhile: start over with the new one
+      }
+      next = std::min(next, h.next_due);
+    }
+    if (config_ == config && !stop_) {
+      cv_.wait_until(lock, next, [&] { return stop_.load() || config_ != config; });
+    }
+  }
+}
+
+}  // namespace postjournal::fetch

@@ -1,0 +1,56 @@
+// The postjournal-fetch daemon's loop: polls every active mailbox every `poll_interval`, one
+// mailbox at a time. A failing mailbox (connection, TLS, certificate, authentication, folder,
+// archive) is retried with exponential backoff (30 s doubling up to 1 h) and logged once per
+// episode: a warning when it starts failing (or fails differently), an info line when it
+// recovers. Nothing is deleted from a mailbox whose pull failed before the message was archived
+// (see puller.hpp). Thread-safe: wake() and stop() may be called from any thread (signals).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/config.hpp"
+#include "mail_store.hpp"
+
+namespace postjournal::fetch {
+
+using Clock = std::chrono::steady_clock;
+
+// Delay before the next attempt after a failure, given the previous delay (zero: first failure).
+std::chrono::seconds next_backoff(std::chrono::seconds previous);
+
+struct MailboxHealth {
+  Clock::time_point next_due{};
+  std::chrono::seconds backoff{0};
+  bool failing = false;
+  Failure failure = Failure::kProtocol;
+  std::string reason;
+  unsigned failures = 0;  // consecutive failed attempts
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(std::shared_ptr<const config::Config> c);
+
+  // Polls until stop(). Returns when stopped.
+  void run();
+  // Replaces the configuration; mailboxes keep their health by name.
+  void reload(std::shared_ptr<const config::Config> c);
+  void stop();
+
+ private:
+  void poll(const config::Config& c, const config::Mailbox& m, MailboxHealth& h);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::shared_ptr<const config::Config> config_;
+  std::map<std::string, MailboxHealth> health_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace postjournal::fetch
