@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the bench-only libraries (GMime 3, vmime), builds and runs bench/parse.
+# Installs the bench-only library (GMime 3), builds and runs bench/parse.
 # Extra arguments go to the benchmark, e.g.: bench/run-parse.sh --rounds 10
 set -euo pipefail
 cd "$(dirname "$0")/.."

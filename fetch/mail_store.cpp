@@ -330,6 +330,8 @@ const char* failure_name(Failure f) {
       return "protocol";
     case Failure::kArchive:
       return "archive";
+    case Failure::kBusy:
+      return "busy";
   }
   return "unknown";
 }

@@ -32,6 +32,7 @@ enum class Failure {
   kFolder,       // the configured folder does not exist
   kProtocol,     // anything else the server or the protocol did wrong
   kArchive,      // the archive refused the message (full, failed)
+  kBusy,         // another process is pulling this mailbox
 };
 
 // Stable lower-case name used in log lines, status and `--validate` output.

@@ -38,7 +38,7 @@ util::UniqueFd lock_mailbox(const std::string& root, const std::string& mailbox)
   if (fd.get() < 0)
     throw FetchError(Failure::kArchive, "cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    throw FetchError(Failure::kConfig,
+    throw FetchError(Failure::kBusy,
                      "mailbox '" + mailbox + "' is being pulled by another process (" + path + ")");
   }
   return fd;

@@ -23,6 +23,7 @@ void Scheduler::reload(std::shared_ptr<const config::Config> c) {
   {
     std::lock_guard lock(mu_);
     config_ = std::move(c);
+    retry_failing_ = true;  // the operator may have fixed what failed: try again now
   }
   cv_.notify_all();
 }
@@ -66,6 +67,12 @@ void Scheduler::run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     auto config = config_;
+    if (retry_failing_) {
+      for (auto& [name, h] : health_) {
+        if (h.failing) h.next_due = Clock::now();
+      }
+      retry_failing_ = false;
+    }
     auto next = Clock::now() + std::chrono::hours(1);
     for (const auto& m : config->mailboxes) {
       if (!m.active || stop_) continue;

@@ -39,7 +39,8 @@ class Scheduler {
 
   // Polls until stop(). Returns when stopped.
   void run();
-  // Replaces the configuration; mailboxes keep their health by name.
+  // Replaces the configuration; mailboxes keep their health by name, and failing ones are retried
+  // at once (the reload may have fixed them).
   void reload(std::shared_ptr<const config::Config> c);
   void stop();
 
@@ -51,6 +52,7 @@ class Scheduler {
   std::shared_ptr<const config::Config> config_;
   std::map<std::string, MailboxHealth> health_;
   std::atomic<bool> stop_{false};
+  bool retry_failing_ = false;  // set by reload(): failing mailboxes are retried at once
 };
 
 }  // namespace postjournal::fetch

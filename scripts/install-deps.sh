@@ -2,24 +2,26 @@
 # Installs the Debian 12 packages postjournal needs to build and test. Idempotent: when every
 # package is already installed it does nothing (no apt-get update, no network).
 # Usage: scripts/install-deps.sh [--bench]   (as root; --bench adds the libraries that only the
-# benchmarks compare against: GMime 3 and vmime)
+# benchmarks compare against: GMime 3)
 set -euo pipefail
 
 packages=(
   # build
   g++ make cmake pkg-config ccache clang-format
   # libraries (each wrapped by one module of plugin-common)
-  liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev
+  liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev libvmime-dev ca-certificates
   # tests
   libgtest-dev googletest util-linux mount coreutils diffutils lmdb-utils dnsmasq-base iproute2 openssl
   # integration tests: a private Postfix, SMTP client, SASL
   postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
+  # integration tests: a private dovecot for postjournal-fetch (IMAP, POP3)
+  dovecot-imapd dovecot-pop3d
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
   clang libclang-rt-14-dev
 )
 
 if [[ ${1:-} == --bench ]]; then
-  packages+=(libgmime-3.0-dev libvmime-dev)
+  packages+=(libgmime-3.0-dev)
 fi
 
 missing=()
