@@ -22,7 +22,7 @@ status=0
 echo "== build (ASan+UBSan)"
 ./scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON -DPOSTJOURNAL_SANITIZE=ON
 echo "== ctest under ASan+UBSan"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j2 --timeout 900 -L 'unit|integration|cli') || status=1
 
