@@ -107,6 +107,17 @@ const std::vector<Command>& commands() {
        "anything needs fixing.",
        {value("postfix-dir"), value("milter")},
        run_doctor},
+      {"status",
+       "status [--json] [--now TIME]",
+       "One row per listener and mailbox: tenant, type, last archived message and its age, "
+       "messages in the last 24 hours and the state: OK; NEVER (nothing archived yet); INACTIVE "
+       "(nothing for longer than allowed_inactivity_hours); FAILING (its latest attempt failed "
+       "within 24 hours: a milter tempfail or a failed mailbox pull, with the reason); DISABLED "
+       "(active: false). Also the size of the No Tenant queue. --now evaluates at another time. "
+       "Exits 2 when any source is FAILING or INACTIVE, 1 when any is NEVER or the No Tenant "
+       "queue is not empty, 0 otherwise (the monitoring-plugin convention).",
+       {flag("json"), value("now")},
+       run_status},
       {"verify",
        "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "

@@ -37,6 +37,7 @@ int run_resolve(const Context&, const Args&);
 int run_doctor(const Context&, const Args&);
 int run_check_config(const Context&, const Args&);
 int run_show_config(const Context&, const Args&);
+int run_status(const Context&, const Args&);
 
 // Writes bytes to stdout or to the -o FILE (created 0640, replaced atomically).
 void write_output(const Args& args, std::string_view bytes);

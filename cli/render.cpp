@@ -14,11 +14,6 @@ std::string id_of(const Listed& l) {
   return archive::DeliveryId{l.tenant, l.delivery.seq}.str();
 }
 
-std::string pad(std::string s, std::size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s;
-}
-
 void string_list(util::JsonWriter& w, const std::vector<std::string>& v) {
   w.begin_array();
   for (const auto& s : v) w.value(s);
@@ -26,6 +21,11 @@ void string_list(util::JsonWriter& w, const std::vector<std::string>& v) {
 }
 
 }  // namespace
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
 
 void recipients_json(util::JsonWriter& w, const std::vector<journal::Recipient>& recipients) {
   w.begin_array();

@@ -30,6 +30,8 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
 std::string show_json(const Listed& l, const std::vector<std::string>& same_content);
 
 std::string printable(std::string_view s);
+// s, padded with spaces to at least `width` characters (table columns).
+std::string pad(std::string s, std::size_t width);
 
 // The journal recipients as a JSON array of {address, kind, expanded_from, forwarded_from}, and
 // one recipient as text ("bcc a@x (expanded from list@x)").

@@ -9,6 +9,7 @@
 
 #include "ingest/ingest.hpp"
 #include "ingest/open_archive.hpp"
+#include "state/source_state.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
 
@@ -79,7 +80,45 @@ ConnectionFacts validate(const config::Mailbox& m, std::vector<std::string>* fol
   return facts;
 }
 
+namespace {
+
+void note(const config::Config& c, const std::function<void(state::StateStore&)>& fn) {
+  try {
+    fn(*state::StateStore::open(c.archive_root));
+  } catch (const std::exception& e) {
+    util::log(util::LogLevel::kWarning, "cannot record source state: " + std::string(e.what()));
+  }
+}
+
+PullReport pull_locked(const config::Config& c, const config::Mailbox& m,
+                       const std::atomic<bool>& stop);
+
+}  // namespace
+
 PullReport pull(const config::Config& c, const config::Mailbox& m, const std::atomic<bool>& stop) {
+  try {
+    PullReport r = pull_locked(c, m, stop);
+    if (r.archived == 0) {
+      note(c, [&](state::StateStore& s) {
+        s.update(m.name, [](state::SourceState& st) { st.failing = false; });
+      });
+    }
+    return r;
+  } catch (const FetchError& e) {
+    if (e.failure() != Failure::kBusy) {
+      note(c, [&](state::StateStore& s) {
+        s.record_failure(m.name, util::now_us(),
+                         std::string(failure_name(e.failure())) + ": " + e.what());
+      });
+    }
+    throw;
+  }
+}
+
+namespace {
+
+PullReport pull_locked(const config::Config& c, const config::Mailbox& m,
+                       const std::atomic<bool>& stop) {
   util::UniqueFd lock = lock_mailbox(c.archive_root, m.name);
   std::shared_ptr<archive::TenantArchive> archive;
   try {
@@ -119,6 +158,9 @@ PullReport pull(const config::Config& c, const config::Mailbox& m, const std::at
         ++rep.archived;
         rep.bytes += size;
         rep.last_id = archive::DeliveryId{archive->tenant(), r.seq}.str();
+        note(c, [&](state::StateStore& s) {
+          s.record_message(m.name, util::now_us(), rep.last_id, size);
+        });
         util::log(util::LogLevel::kInfo,
                   "mailbox=" + m.name + ": stored tenant=" + archive->tenant().str() + " id=" +
                       rep.last_id + " uid=\"" + rm.uid + "\" size=" + std::to_string(size));
@@ -140,5 +182,7 @@ PullReport pull(const config::Config& c, const config::Mailbox& m, const std::at
   }
   return rep;
 }
+
+}  // namespace
 
 }  // namespace postjournal::fetch

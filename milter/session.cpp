@@ -4,6 +4,7 @@
 #include <future>
 
 #include "ingest/ingest.hpp"
+#include "state/source_state.hpp"
 #include "util/log.hpp"
 
 namespace postjournal::milter {
@@ -45,6 +46,25 @@ void Session::reset_message() {
 
 void Session::abort() {
   reset_message();
+}
+
+void Session::note_stored(const std::string& source, const std::string& id, std::uint64_t size) {
+  try {
+    state::StateStore::open(rt_->config->archive_root)
+        ->record_message(source, util::now_us(), id, size);
+  } catch (const std::exception& e) {
+    util::log(util::LogLevel::kWarning, "cannot record source state: " + std::string(e.what()));
+  }
+}
+
+void Session::note_failure(const std::string& source, const std::string& reason) {
+  if (source.empty()) return;
+  try {
+    state::StateStore::open(rt_->config->archive_root)
+        ->record_failure(source, util::now_us(), reason);
+  } catch (const std::exception& e) {
+    util::log(util::LogLevel::kWarning, "cannot record source state: " + std::string(e.what()));
+  }
 }
 
 Reply Session::tempfail(const std::string& why) {
@@ -131,6 +151,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
     return reply(Action::kReject, "550", "5.7.1", "no archive accepts this message");
   }
   if (d.verdict == tenant::Verdict::kTempfail) {
+    note_failure(d.listener, d.reason);
     reset_message();
     return reply(Action::kTempfail, "451", "4.7.1", d.reason);
   }
@@ -161,6 +182,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
   while (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
     if (Clock::now() > deadline) {
       util::log(util::LogLevel::kWarning, qid + ": tempfail reason=commit-timeout");
+      note_failure(f.source, "commit-timeout");
       reset_message();
       return tempfail("archive commit timed out, try again later");
     }
@@ -172,6 +194,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
   if (!r.ok()) {
     util::log(util::LogLevel::kWarning, qid + ": tempfail tenant=" + tenant +
                                             " size=" + std::to_string(size) + " reason=" + r.error);
+    note_failure(f.source, r.error);
     reset_message();
     if (r.status == archive::StoreStatus::kFull) {
       return reply(Action::kTempfail, "452", "4.3.1", "archive is full, try again later");
@@ -183,6 +206,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
                   " size=" + std::to_string(size) + " ms=" + std::to_string(ms) +
                   (r.content_existed ? " duplicate=yes" : "");
   util::log(util::LogLevel::kInfo, last_summary_);
+  note_stored(f.source, id, size);
   bool accept =
       d.verdict == tenant::Verdict::kAccept && d.after_archive == config::AfterArchive::kAccept;
   reset_message();

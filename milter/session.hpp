@@ -56,6 +56,9 @@ class Session {
  private:
   void reset_message();
   Reply tempfail(const std::string& why);
+  // Source state for `postjournal status` and alerts; failures to record are logged, never fatal.
+  void note_stored(const std::string& source, const std::string& id, std::uint64_t size);
+  void note_failure(const std::string& source, const std::string& reason);
 
   std::shared_ptr<const Runtime> rt_;
   std::string client_ip_;

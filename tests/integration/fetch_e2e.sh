@@ -214,6 +214,9 @@ put_maildir alice@test.test 5 daemon
 DAEMON_PID=$!
 for _ in $(seq 400); do grep -q 'failing reason=auth' "$work/daemon.log" && break; sleep 0.025; done
 grep -q "mailbox=wrong-password failing reason=auth" "$work/daemon.log" || fail "daemon: no failure line: $(cat "$work/daemon.log")"
+rc=0; out=$(pj status) || rc=$?
+[[ $rc == 2 ]] && grep -q '^wrong-password .*FAILING (auth: ' <<<"$out" || fail "status while failing ($rc): $out"
+ok "status: the failing mailbox is FAILING with its reason, exit 2"
 sed -i "/name: wrong-password/s/password: \"wrong\"/password: \"S3cret!\"/" "$work/pj.yaml"
 kill -USR1 "$DAEMON_PID"
 for _ in $(seq 800); do grep -q 'recovered' "$work/daemon.log" && break; sleep 0.025; done
@@ -226,4 +229,10 @@ wait_gone "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "daemon: exit status $? after SIGTERM"
 DAEMON_PID=
 ok "daemon: auth failure logged once, recovered after SIGUSR1 reload, stopped by SIGTERM"
+rc=0; out=$(pj status) || rc=$?
+[[ $rc == 0 ]] && grep -q '^wrong-password .* 5 *OK$' <<<"$out" || fail "status after recovery ($rc): $out"
+grep -q '^imaps .*DISABLED$' <<<"$out" || fail "status: inactive mailbox not DISABLED: $out"
+rc=0; out=$(pj status --json --now "@$(($(date +%s) + 3 * 86400))") || rc=$?
+[[ $rc == 2 ]] && grep -q '"state": "INACTIVE"' <<<"$out" || fail "status 3 days later ($rc): $out"
+ok "status: OK after recovery (5 messages in 24 h), INACTIVE with exit 2 three days later"
 echo "all fetch tests passed"

@@ -1,0 +1,172 @@
+#include "state/source_state.hpp"
+
+#include <lmdb.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "archive/lmdb_env.hpp"
+#include "util/bytes.hpp"
+#include "util/file.hpp"
+
+namespace postjournal::state {
+
+namespace {
+
+constexpr std::string_view kMagic = "PJS1";
+constexpr std::int64_t kHourUs = 3600LL * 1000000;
+
+std::int64_t hour_of(util::TimeUs t) {
+  return t / kHourUs;
+}
+
+}  // namespace
+
+std::uint64_t SourceState::last_24h(util::TimeUs now) const {
+  std::uint64_t n = 0;
+  std::int64_t h = hour_of(now);
+  for (const auto& [hour, count] : hourly) {
+    if (hour > h - 24 && hour <= h) n += count;
+  }
+  return n;
+}
+
+std::string encode_state(const SourceState& s) {
+  std::string out(kMagic);
+  util::put_varint(out, static_cast<std::uint64_t>(s.last_message));
+  util::put_bytes(out, s.last_id);
+  util::put_varint(out, s.messages);
+  util::put_varint(out, s.bytes);
+  util::put_varint(out, s.hourly.size());
+  for (const auto& [hour, count] : s.hourly) {
+    util::put_varint(out, static_cast<std::uint64_t>(hour));
+    util::put_varint(out, count);
+  }
+  util::put_varint(out, static_cast<std::uint64_t>(s.last_failure));
+  util::put_bytes(out, s.last_failure_reason);
+  util::put_varint(out, s.failures);
+  util::put_varint(out, s.failing ? 1 : 0);
+  util::put_varint(out, static_cast<std::uint64_t>(s.alerted));
+  return out;
+}
+
+std::optional<SourceState> decode_state(std::string_view bytes) {
+  if (bytes.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+  util::ByteReader r(bytes.substr(kMagic.size()));
+  SourceState s;
+  std::uint64_t v = 0, n = 0, failing = 0, alerted = 0;
+  bool ok = r.varint(v) && r.bytes(s.last_id) && r.varint(s.messages) && r.varint(s.bytes) &&
+            r.varint(n) && n <= 24;
+  s.last_message = static_cast<util::TimeUs>(v);
+  for (std::uint64_t i = 0; ok && i < n; ++i) {
+    std::uint64_t hour = 0, count = 0;
+    ok = r.varint(hour) && r.varint(count);
+    s.hourly.emplace_back(static_cast<std::int64_t>(hour), count);
+  }
+  ok = ok && r.varint(v) && r.bytes(s.last_failure_reason) && r.varint(s.failures) &&
+       r.varint(failing) && r.varint(alerted) && r.done();
+  if (!ok) return std::nullopt;
+  s.last_failure = static_cast<util::TimeUs>(v);
+  s.failing = failing != 0;
+  s.alerted = static_cast<util::TimeUs>(alerted);
+  return s;
+}
+
+struct StateStore::Impl {
+  MDB_env* env = nullptr;
+  MDB_dbi dbi = 0;
+};
+
+StateStore::StateStore(const std::string& dir) : impl_(std::make_unique<Impl>()) {
+  util::make_dirs(dir);
+  archive::check_lmdb(mdb_env_create(&impl_->env), "mdb_env_create");
+  try {
+    archive::check_lmdb(mdb_env_set_mapsize(impl_->env, 64ull << 20), "mdb_env_set_mapsize");
+    archive::check_lmdb(
+        mdb_env_open(impl_->env, dir.c_str(), MDB_NOTLS | MDB_NOSYNC | MDB_NOMETASYNC, 0640),
+        "mdb_env_open");
+    archive::Txn txn(impl_->env, nullptr, 0);
+    archive::check_lmdb(mdb_dbi_open(txn.get(), nullptr, 0, &impl_->dbi), "mdb_dbi_open");
+    txn.commit();
+  } catch (...) {
+    mdb_env_close(impl_->env);
+    throw;
+  }
+}
+
+StateStore::~StateStore() {
+  if (impl_->env != nullptr) {
+    mdb_env_sync(impl_->env, 1);
+    mdb_env_close(impl_->env);
+  }
+}
+
+std::shared_ptr<StateStore> StateStore::open(const std::string& root) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<StateStore>> open;
+  std::lock_guard lock(mu);
+  std::string dir = root + "/_state";
+  if (auto s = open[dir].lock()) return s;
+  auto s = std::make_shared<StateStore>(dir);
+  open[dir] = s;
+  return s;
+}
+
+void StateStore::update(const std::string& source, const std::function<void(SourceState&)>& fn) {
+  archive::Txn txn(impl_->env, nullptr, 0);
+  SourceState s;
+  if (auto v = txn.get(impl_->dbi, source)) s = decode_state(*v).value_or(SourceState{});
+  fn(s);
+  txn.put(impl_->dbi, source, encode_state(s));
+  txn.commit();
+}
+
+void StateStore::record_message(const std::string& source, util::TimeUs when, const std::string& id,
+                                std::uint64_t bytes) {
+  update(source, [&](SourceState& s) {
+    s.last_message = std::max(s.last_message, when);
+    s.last_id = id;
+    ++s.messages;
+    s.bytes += bytes;
+    s.failing = false;
+    std::int64_t h = hour_of(when);
+    auto it =
+        std::find_if(s.hourly.begin(), s.hourly.end(), [h](const auto& p) { return p.first == h; });
+    if (it != s.hourly.end()) {
+      ++it->second;
+    } else {
+      s.hourly.emplace_back(h, 1);
+    }
+    std::erase_if(s.hourly, [h](const auto& p) { return p.first <= h - 24; });
+    std::sort(s.hourly.begin(), s.hourly.end());
+    while (s.hourly.size() > 24) s.hourly.erase(s.hourly.begin());
+  });
+}
+
+void StateStore::record_failure(const std::string& source, util::TimeUs when,
+                                const std::string& reason) {
+  update(source, [&](SourceState& s) {
+    s.last_failure = when;
+    s.last_failure_reason = reason;
+    ++s.failures;
+    s.failing = true;
+  });
+}
+
+SourceState StateStore::get(const std::string& source) const {
+  archive::Txn txn(impl_->env, nullptr, MDB_RDONLY);
+  if (auto v = txn.get(impl_->dbi, source)) return decode_state(*v).value_or(SourceState{});
+  return {};
+}
+
+std::map<std::string, SourceState> StateStore::all() const {
+  std::map<std::string, SourceState> out;
+  archive::Txn txn(impl_->env, nullptr, MDB_RDONLY);
+  archive::Cursor c(txn, impl_->dbi);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    if (auto s = decode_state(c.value())) out.emplace(std::string(c.key()), *s);
+  }
+  return out;
+}
+
+}  // namespace postjournal::state
