@@ -248,6 +248,12 @@ else
 fi
 
 "$pj" --archive-root "$work/archive" verify >/dev/null && ok "verify passes" || fail "verify"
+status=$("$pj" -c "$work/pj.yaml" status || true)
+if grep -q '^acme-relay .*listener .* OK$' <<<"$status" && grep -q '^No Tenant queue: [1-9]' <<<"$status"; then
+  ok "status: the listener that received mail is OK; the No Tenant queue is counted"
+else
+  fail "status: $status"
+fi
 grep -q ': stored tenant=acme id=acme:1 source=acme-relay' "$work/milter.log" && ok "log line in Postfix shape" ||
   fail "log line: $(grep stored "$work/milter.log" | head -1)"
 [[ $failures -eq 0 ]] || { echo "--- milter log"; tail -20 "$work/milter.log"; exit 1; }
