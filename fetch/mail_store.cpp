@@ -261,7 +261,17 @@ bool MailStore::close(bool expunge) noexcept {
   auto& s = *impl_;
   bool ok = true;
   try {
-    if (s.folder && s.folder->isOpen()) s.folder->close(expunge);
+    if (s.folder && s.folder->isOpen()) {
+      if (expunge && !is_pop3(s.box.protocol)) {
+        // vmime's IMAP close(true) sends CLOSE and hangs up without reading the reply, so
+        // the expunge could still be running (or be lost) when we report it done. EXPUNGE
+        // waits for the server's tagged OK.
+        s.folder->expunge();
+        s.folder->close(false);
+      } else {
+        s.folder->close(expunge);  // POP3: close(false) sends RSET, unflagging DELE
+      }
+    }
   } catch (const std::exception&) {
     ok = false;  // a broken connection: nothing flagged is lost, the next run redoes it
   }

@@ -77,7 +77,8 @@ class MailStore {
   void mark_deleted(const RemoteMessage& m);
   // Closes the folder (expunging / committing deletions when `expunge`) and logs out. Safe to
   // call after a failure; never throws. False when the folder could not be closed cleanly (then
-  // flagged deletions may not have happened; the next run deletes them).
+  // flagged deletions may not have happened; the next run deletes them). IMAP: true means the
+  // server answered OK to EXPUNGE. POP3: DELE is committed at QUIT, whose reply vmime ignores.
   bool close(bool expunge) noexcept;
   const ConnectionFacts& facts() const;
 
