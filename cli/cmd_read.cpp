@@ -10,14 +10,6 @@ namespace postjournal::cli {
 
 namespace {
 
-std::size_t limit_option(const Args& args) {
-  auto v = args.value("limit");
-  if (!v) return 0;
-  unsigned long long n = 0;
-  if (!util::parse_u64(*v, n)) throw UsageError("--limit needs a number");
-  return static_cast<std::size_t>(n);
-}
-
 int print_listing(const Args& args, std::vector<Listed>& all, std::size_t limit) {
   sort_newest_first(all);
   if (limit != 0 && all.size() > limit)
@@ -87,7 +79,7 @@ int run_show(const Context& ctx, const Args& args) {
   archive::DeliveryId id = parse_id(args.positional()[0]);
   auto a = ctx.open_existing(id.tenant);
   auto d = a->get(id.seq);
-  if (!d) throw CommandError(kExitProblem, "no delivery " + id.str());
+  if (!d) throw CommandError(kExitProblem, "no delivery " + id.str() + removed_note(ctx, id));
   archive::SearchQuery same;
   same.content_sha256 = d->original_sha256;  // finds same bytes and other reports of it
   std::vector<std::string> others;

@@ -24,8 +24,7 @@ std::string age(util::TimeUs now, util::TimeUs then) {
 }
 
 std::uint64_t no_tenant_queue(const Context& ctx) {
-  struct stat st {};
-  if (::stat((ctx.root + "/_no-tenant/data.mdb").c_str(), &st) != 0) return 0;
+  if (!archive::archive_exists(ctx.root, archive::TenantId::no_tenant())) return 0;
   return ctx.open_existing(archive::TenantId::no_tenant())->count();
 }
 

@@ -16,7 +16,8 @@ int run_verify(const Context& ctx, const Args& args) {
     all_ok = all_ok && r.ok();
     if (json) {
       w.begin_object().key("tenant").value(t.str()).key("ok").value(r.ok());
-      w.key("deliveries").value(r.deliveries).key("contents").value(r.contents);
+      w.key("deliveries").value(r.deliveries).key("removed").value(r.removed);
+      w.key("audit_entries").value(r.audit_entries).key("contents").value(r.contents);
       w.key("content_bytes").value(r.content_bytes).key("problems").begin_array();
       for (const auto& p : r.problems) {
         w.begin_object().key("where").value(p.where).key("what").value(p.what).end_object();
@@ -25,9 +26,10 @@ int run_verify(const Context& ctx, const Args& args) {
       continue;
     }
     std::cout << t.str() << ": " << r.deliveries
-              << (r.deliveries == 1 ? " delivery, " : " deliveries, ") << r.contents
-              << (r.contents == 1 ? " stored message (" : " stored messages (") << r.content_bytes
-              << " bytes): " << (r.ok() ? "OK" : "FAILED") << "\n";
+              << (r.deliveries == 1 ? " delivery, " : " deliveries, ")
+              << (r.removed > 0 ? std::to_string(r.removed) + " removed (see audit), " : "")
+              << r.contents << (r.contents == 1 ? " stored message (" : " stored messages (")
+              << r.content_bytes << " bytes): " << (r.ok() ? "OK" : "FAILED") << "\n";
     for (const auto& p : r.problems) std::cout << "  " << p.where << ": " << p.what << "\n";
   }
   w.end_array();

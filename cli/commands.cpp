@@ -118,6 +118,40 @@ const std::vector<Command>& commands() {
        "queue is not empty, 0 otherwise (the monitoring-plugin convention).",
        {flag("json"), value("now")},
        run_status},
+      {"queue",
+       "queue [--tenant T | --no-tenant] [--limit N] [--json]",
+       "The No Tenant queue (the default) or a tenant's latest deliveries, newest first: id, "
+       "receipt time, source, sender, recipients and, for No Tenant, why the delivery could not "
+       "be assigned (the resolver's reason, recorded when it arrived). --limit keeps the N newest "
+       "(default 100, 0 for all).",
+       {value("tenant"), flag("no-tenant"), value("limit"), flag("json")},
+       run_queue},
+      {"assign",
+       "assign ID --tenant T --reason TEXT [--json]",
+       "Move a No Tenant delivery into tenant T's archive: the same bytes and evidence are stored "
+       "there as a new delivery (its record says which delivery it was assigned from), then the No "
+       "Tenant delivery is removed, leaving a tombstone in its hash chain and an entry in the "
+       "audit "
+       "log (who, when, what, content SHA-256, reason). T must be named by a listener or mailbox "
+       "or "
+       "already have an archive. Safe to repeat after an interruption: an earlier copy is reused.",
+       {value("tenant"), value("reason"), flag("json")},
+       run_assign},
+      {"delete",
+       "delete ID --reason TEXT [--json]",
+       "Remove a No Tenant delivery (spam, a misdirected report): its record, its index entries "
+       "and "
+       "its bytes unless another delivery has the same bytes. A tombstone keeps the hash chain "
+       "verifiable and the audit log records who, when, the content SHA-256 and the reason. "
+       "Deliveries of a tenant can never be deleted.",
+       {value("reason"), flag("json")},
+       run_delete},
+      {"audit",
+       "audit [--json]",
+       "Show the audit log (every assign and delete, oldest first) and verify its hash chain. "
+       "Exits 1 when the chain does not verify.",
+       {flag("json")},
+       run_audit},
       {"verify",
        "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "

@@ -1,8 +1,7 @@
 #include "context.hpp"
 
-#include <sys/stat.h>
-
 #include "ingest/open_archive.hpp"
+#include "util/strings.hpp"
 
 namespace postjournal::cli {
 
@@ -11,9 +10,7 @@ std::shared_ptr<archive::TenantArchive> Context::open_for_write(const archive::T
 }
 
 std::shared_ptr<archive::TenantArchive> Context::open_existing(const archive::TenantId& t) const {
-  struct stat st {};
-  std::string data = root + "/" + t.str() + "/data.mdb";
-  if (::stat(data.c_str(), &st) != 0) {
+  if (!archive::archive_exists(root, t)) {
     throw CommandError(kExitProblem, "no archive for " +
                                          (t.is_no_tenant() ? std::string("the No Tenant queue")
                                                            : "tenant '" + t.str() + "'") +
@@ -55,6 +52,14 @@ std::optional<util::TimeUs> parse_time_option(const Args& args, const std::strin
     throw UsageError("--" + name + ": cannot read time '" + *v +
                      "' (use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @UNIXSECONDS)");
   return t;
+}
+
+std::size_t limit_option(const Args& args, std::size_t fallback) {
+  auto v = args.value("limit");
+  if (!v) return fallback;
+  unsigned long long n = 0;
+  if (!util::parse_u64(*v, n)) throw UsageError("--limit needs a number");
+  return static_cast<std::size_t>(n);
 }
 
 }  // namespace postjournal::cli

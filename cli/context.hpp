@@ -48,5 +48,7 @@ struct Context {
 
 archive::DeliveryId parse_id(const std::string& text);
 std::optional<util::TimeUs> parse_time_option(const Args& args, const std::string& name);
+// --limit N (0 = no limit); `fallback` when not given.
+std::size_t limit_option(const Args& args, std::size_t fallback = 0);
 
 }  // namespace postjournal::cli

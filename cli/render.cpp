@@ -142,6 +142,7 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.key("fetch_protocol").string_or_null(d.fetch_protocol);
   w.key("fetch_uid").string_or_null(d.fetch_uid);
   w.key("tls_peer").string_or_null(d.tls_peer);
+  w.key("assigned_from").string_or_null(d.assigned_from);
   w.key("original_sha256").value(util::to_hex(d.original_sha256));
   w.key("mail_from").value(d.mail_from);
   w.key("rcpt_to");
@@ -187,6 +188,7 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   line("fetched from:", d.fetch_server.empty() ? "" : d.fetch_protocol + "://" + d.fetch_server);
   line("mailbox uid:", d.fetch_uid);
   line("tls peer:", d.tls_peer);
+  line("assigned from:", d.assigned_from);
   line("mail from:", d.mail_from);
   for (const auto& r : d.rcpt_to) line("rcpt to:", r);
   append_envelope_lines(out, e);

@@ -36,6 +36,9 @@ struct Delivery {
   std::string fetch_protocol;  // imap, imap+starttls, imaps, pop3, pop3+starttls, pop3s
   std::string fetch_uid;       // "imap UIDVALIDITY UID" or "pop3 UIDL": the mailbox's own id
   std::string tls_peer;        // "sha256:<hex of the server certificate> verified|unverified"
+  // Set by `postjournal assign` (record version 3): the No Tenant delivery this one was moved
+  // from ("_no-tenant:7"); the audit log says who moved it and why.
+  std::string assigned_from;
   journal::JournalEnvelope envelope;
   std::vector<std::string> anomalies;
   util::Digest content_sha256{};

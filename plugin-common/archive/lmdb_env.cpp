@@ -139,6 +139,8 @@ void Environment::open_locked() {
     dbs_.by_addr = open("by_addr");
     dbs_.by_content = open("by_content");
     dbs_.fetched = open("fetched");
+    dbs_.tombstones = open("tombstones");
+    dbs_.audit = open("audit");
     auto version = txn.get(dbs_.meta, kVersionKey);
     if (!version) {
       txn.put(dbs_.meta, kVersionKey, kArchiveVersion);

@@ -77,7 +77,7 @@ class Cursor {
 };
 
 struct Databases {
-  MDB_dbi meta = 0;        // "version", "head" (seq + chain link)
+  MDB_dbi meta = 0;        // "version", "head", "audit-head" (seq + chain link)
   MDB_dbi deliveries = 0;  // seq(be64) -> encoded record
   MDB_dbi chain = 0;       // seq(be64) -> link (32 bytes)
   MDB_dbi contents = 0;    // content sha256 -> content header (its segments)
@@ -88,6 +88,8 @@ struct Databases {
   MDB_dbi by_addr = 0;     // address NUL seq -> ""
   MDB_dbi fetched = 0;     // keys::fetched(mailbox, server, uid) -> seq(be64)
   MDB_dbi by_content = 0;  // content or original sha256 + seq -> ""
+  MDB_dbi tombstones = 0;  // seq(be64) -> tombstone of a removed delivery (audit.hpp)
+  MDB_dbi audit = 0;       // audit seq(be64) -> link (32 bytes) + encoded audit entry
 };
 
 struct EnvOptions {

@@ -61,6 +61,7 @@ std::string encode_delivery(const Delivery& d) {
   for (const std::string* s : {&d.fetch_server, &d.fetch_protocol, &d.fetch_uid, &d.tls_peer}) {
     util::put_bytes(out, *s);
   }
+  util::put_bytes(out, d.assigned_from);
   return out;
 }
 
@@ -115,6 +116,7 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
       ok = ok && r.bytes(*s);
     }
   }
+  if (version >= 3) ok = ok && r.bytes(d.assigned_from);
   if (!ok || !r.done()) return "delivery record is truncated or corrupt";
   std::copy(sha.begin(), sha.end(), reinterpret_cast<char*>(d.content_sha256.data()));
   std::copy(original_sha.begin(), original_sha.end(),

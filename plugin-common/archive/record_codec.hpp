@@ -14,8 +14,8 @@
 namespace postjournal::archive {
 
 // Version 2 added the fetch fields (fetch_server, fetch_protocol, fetch_uid, tls_peer) at the end;
-// version 1 records decode with them empty.
-inline constexpr std::uint16_t kRecordVersion = 2;
+// version 1 records decode with them empty. Version 3 added assigned_from.
+inline constexpr std::uint16_t kRecordVersion = 3;
 
 std::string encode_delivery(const Delivery& d);
 

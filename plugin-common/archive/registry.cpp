@@ -39,6 +39,11 @@ std::shared_ptr<TenantArchive> Registry::open(const std::string& root, const Ten
   return a;
 }
 
+bool archive_exists(const std::string& root, const TenantId& tenant) {
+  struct stat st {};
+  return ::stat((root + "/" + tenant.str() + "/data.mdb").c_str(), &st) == 0;
+}
+
 std::vector<TenantId> list_tenants(const std::string& root) {
   std::vector<TenantId> out;
   DIR* d = ::opendir(root.c_str());
@@ -48,9 +53,7 @@ std::vector<TenantId> list_tenants(const std::string& root) {
   }
   while (dirent* e = ::readdir(d)) {
     auto t = TenantId::parse_any(e->d_name);
-    struct stat st {};
-    std::string data = root + "/" + e->d_name + "/data.mdb";
-    if (t && ::stat(data.c_str(), &st) == 0) out.push_back(*t);
+    if (t && archive_exists(root, *t)) out.push_back(*t);
   }
   ::closedir(d);
   std::sort(out.begin(), out.end());

@@ -28,6 +28,9 @@ class Registry {
   std::map<std::string, std::weak_ptr<TenantArchive>> open_;
 };
 
+// True when <root>/<tenant>/ holds an archive (its data.mdb exists).
+bool archive_exists(const std::string& root, const TenantId& tenant);
+
 // Tenants (and the No Tenant queue) that have an archive directory under root, sorted.
 std::vector<TenantId> list_tenants(const std::string& root);
 

@@ -1,6 +1,7 @@
 #include "archive/tenant_archive.hpp"
 
 #include "archive/keys.hpp"
+#include "archive/removal.hpp"
 #include "util/file.hpp"
 
 namespace postjournal::archive {
@@ -60,6 +61,25 @@ bool TenantArchive::read(const util::Digest& sha, std::uint64_t offset, std::uin
 VerifyReport TenantArchive::verify() const {
   auto r = env_->begin_read();
   return verify_archive(r.txn, env_->dbs(), tenant_);
+}
+
+Delivery TenantArchive::remove(std::uint64_t seq, AuditEntry& entry) {
+  auto w = env_->begin_write();
+  Delivery d = remove_delivery(w.txn, env_->dbs(), tenant_, seq, entry);
+  w.txn.commit();
+  return d;
+}
+
+VerifyReport TenantArchive::verify_audit() const {
+  auto r = env_->begin_read();
+  VerifyReport report;
+  archive::verify_audit(r.txn, env_->dbs(), report);
+  return report;
+}
+
+std::vector<AuditEntry> TenantArchive::audit() const {
+  auto r = env_->begin_read();
+  return read_audit(r.txn, env_->dbs());
 }
 
 }  // namespace postjournal::archive

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/audit.hpp"
 #include "archive/delivery.hpp"
 #include "archive/lmdb_env.hpp"
 #include "archive/message_bytes.hpp"
@@ -50,6 +51,13 @@ class TenantArchive {
   bool read(const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
             const std::function<void(std::string_view)>& sink) const;
   VerifyReport verify() const;
+  // Removes delivery `seq` with a tombstone and an audit entry, durably (removal.hpp): returns
+  // the removed delivery; `entry` gets its seq, delivery id and content hash. Throws
+  // std::runtime_error (no such delivery, already removed) or LmdbError. Meant for the CLI: it
+  // runs its own LMDB write transaction beside the writer thread's.
+  Delivery remove(std::uint64_t seq, AuditEntry& entry);
+  std::vector<AuditEntry> audit() const;
+  VerifyReport verify_audit() const;  // the audit chain and tombstones only (fast)
   std::uint64_t map_size() const { return env_->map_size(); }
 
  private:

@@ -1,5 +1,6 @@
 #include "archive/verify.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "archive/chain.hpp"
@@ -8,6 +9,7 @@
 #include "archive/keys.hpp"
 #include "archive/query.hpp"
 #include "archive/record_codec.hpp"
+#include "archive/removal.hpp"
 
 namespace postjournal::archive {
 
@@ -88,59 +90,57 @@ void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
 VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId& tenant) {
   VerifyReport report;
   std::map<util::Digest, std::string> first_user;  // content -> first delivery id using it
+  std::optional<ChainHead> head;
+  if (auto hv = txn.get(dbs.meta, keys::kHead)) head = decode_head(*hv);
+  std::uint64_t last = head ? head->seq : 0;
+  if (Cursor c(txn, dbs.deliveries); c.last()) {
+    last = std::max(last, keys::seq_of_suffix(c.key()));
+  }
   util::Digest prev_link{};
-  std::uint64_t expected = 1;
-  Cursor c(txn, dbs.deliveries);
-  for (bool ok = c.first(); ok; ok = c.next()) {
-    std::uint64_t seq = keys::seq_of_suffix(c.key());
+  for (std::uint64_t seq = 1; seq <= last; ++seq) {
+    std::string key = keys::seq(seq);
     std::string id = DeliveryId{tenant, seq}.str();
-    for (; expected < seq; ++expected) {
-      report.problems.push_back({DeliveryId{tenant, expected}.str(), "delivery was removed"});
-      if (auto link = txn.get(dbs.chain, keys::seq(expected)); link && link->size() == 32) {
-        std::copy(link->begin(), link->end(), reinterpret_cast<char*>(prev_link.data()));
+    std::optional<util::Digest> digest;  // this position's chain digest, when known
+    if (auto record = txn.get(dbs.deliveries, key)) {
+      ++report.deliveries;
+      Delivery d;
+      std::string err = decode_delivery(*record, d);
+      if (!err.empty()) {
+        report.problems.push_back({id, err});
+      } else {
+        if (!txn.get(dbs.contents, util::as_bytes(d.content_sha256))) {
+          report.problems.push_back(
+              {id, "its content " + util::to_hex(d.content_sha256) + " is missing"});
+        }
+        first_user.emplace(d.content_sha256, id);
+        first_user.emplace(d.original_sha256, id);
       }
-    }
-    expected = seq + 1;
-    ++report.deliveries;
-    Delivery d;
-    std::string err = decode_delivery(c.value(), d);
-    if (!err.empty()) {
-      report.problems.push_back({id, err});
+      digest = delivery_digest(*record, d.content_sha256);
+    } else if (auto tomb = load_tombstone(txn, dbs, seq)) {
+      ++report.removed;
+      digest = tomb->chain_digest;
     } else {
-      if (!txn.get(dbs.contents, util::as_bytes(d.content_sha256))) {
-        report.problems.push_back(
-            {id, "its content " + util::to_hex(d.content_sha256) + " is missing"});
-      }
-      first_user.emplace(d.content_sha256, id);
-      first_user.emplace(d.original_sha256, id);
+      report.problems.push_back({id, "delivery was removed"});
     }
-    auto stored = txn.get(dbs.chain, c.key());
-    util::Digest recomputed = chain_link(prev_link, delivery_digest(c.value(), d.content_sha256));
+    auto stored = txn.get(dbs.chain, key);
     if (!stored || stored->size() != 32) {
       report.problems.push_back({id, "chain link is missing"});
-      prev_link = recomputed;
+      if (digest) prev_link = chain_link(prev_link, *digest);
       continue;
     }
-    if (*stored != util::as_bytes(recomputed)) {
+    if (digest && *stored != util::as_bytes(chain_link(prev_link, *digest))) {
       report.problems.push_back({id, "delivery record or chain link was changed"});
     }
     std::copy(stored->begin(), stored->end(), reinterpret_cast<char*>(prev_link.data()));
   }
-  std::optional<ChainHead> head;
-  if (auto hv = txn.get(dbs.meta, keys::kHead)) head = decode_head(*hv);
-  if (!head && report.deliveries > 0) {
+  if (!head && last > 0) {
     report.problems.push_back({"chain head", "chain head is missing or corrupt"});
-  } else if (head) {
-    bool tail_removed = expected <= head->seq;
-    for (; expected <= head->seq; ++expected) {
-      report.problems.push_back({DeliveryId{tenant, expected}.str(), "delivery was removed"});
-    }
-    if (head->seq + 1 < expected) {
-      report.problems.push_back({"chain head", "deliveries exist beyond the chain head"});
-    } else if (!tail_removed && head->seq > 0 && head->link != prev_link) {
-      report.problems.push_back({"chain head", "chain head does not match the last link"});
-    }
+  } else if (head && head->seq < last) {
+    report.problems.push_back({"chain head", "deliveries exist beyond the chain head"});
+  } else if (head && head->seq > 0 && head->link != prev_link) {
+    report.problems.push_back({"chain head", "chain head does not match the last link"});
   }
+  verify_audit(txn, dbs, report);
   verify_contents(txn, dbs, report, first_user);
   return report;
 }

@@ -2,8 +2,10 @@
 // sequence numbers are contiguous up to the chain head, every chain link equals
 // SHA-256(previous stored link || digest of the record and its content hash), the head matches
 // the last link, every stored blob re-hashes to its key and every content (a list of blobs)
-// re-hashes to its own key. Each
-// problem names the delivery (or content) it concerns. Runs in one read transaction.
+// re-hashes to its own key. A delivery removed by `delete`/`assign` has a tombstone holding its
+// chain digest, so its link still verifies; the audit log is verified too (removal.hpp). A
+// delivery missing without a tombstone is a problem. Each problem names the delivery (or
+// content) it concerns. Runs in one read transaction.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,8 @@ struct VerifyProblem {
 
 struct VerifyReport {
   std::uint64_t deliveries = 0;
+  std::uint64_t removed = 0;  // tombstones: deliveries removed through the audit log
+  std::uint64_t audit_entries = 0;
   std::uint64_t contents = 0;
   std::uint64_t content_bytes = 0;  // unique bytes stored (after deduplication)
   std::vector<VerifyProblem> problems;

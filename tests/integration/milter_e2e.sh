@@ -129,6 +129,14 @@ if [[ $reply == *"250 2.0.0"* && $(grep -c '"id"' <<<"$queue") == 2 ]] &&
 else
   fail "No Tenant: $reply"
 fi
+# The queue says why each one is there (the resolver's reason, recorded at arrival).
+queue=$("$pj" --archive-root "$work/archive" queue)
+if grep -q '^_no-tenant:1 .* someone@x.test .* no listener matches' <<<"$queue" &&
+   grep -q '^2 deliveries in the No Tenant queue$' <<<"$queue"; then
+  ok "postjournal queue shows the unassigned reason"
+else
+  fail "queue: $queue"
+fi
 
 # 5. A second tenant's recipient gets 452 4.5.3; sent again alone, it arrives.
 before=$("$pj" --archive-root "$work/archive" list --tenant t2 --json | grep -c '"id"')

@@ -236,22 +236,31 @@ TEST(Archive, FetchedMessagesAreRememberedWithTheirDelivery) {
   EXPECT_TRUE(a->verify().ok());
 }
 
-TEST(Archive, VersionOneRecordsDecodeWithoutFetchFields) {
+TEST(Archive, OlderRecordVersionsDecodeWithoutTheirLaterFields) {
   Delivery d;
   d.source = "x";
   d.fetch_uid = "pop3 abc";
-  std::string v2 = encode_delivery(d);
-  // A version-1 record is the version-2 layout without the four trailing fetch strings.
-  Delivery plain = d;
+  d.assigned_from = "_no-tenant:3";
+  std::string v3 = encode_delivery(d);
+  // Version 2 is the version-3 layout without assigned_from; version 1 also lacks the four
+  // fetch strings. Empty strings are one length byte each.
+  Delivery v2_fields = d;
+  v2_fields.assigned_from.clear();
+  std::string v2 = encode_delivery(v2_fields);
+  v2.resize(v2.size() - 1);
+  v2[5] = 2;
+  Delivery plain = v2_fields;
   plain.fetch_uid.clear();
   std::string v1 = encode_delivery(plain);
-  v1.resize(v1.size() - 4);  // four empty strings: one length byte each
+  v1.resize(v1.size() - 5);
   v1[5] = 1;
   Delivery back;
   ASSERT_EQ(decode_delivery(v1, back), "");
   EXPECT_EQ(back, plain);
   ASSERT_EQ(decode_delivery(v2, back), "");
-  EXPECT_EQ(back.fetch_uid, "pop3 abc");
+  EXPECT_EQ(back, v2_fields);
+  ASSERT_EQ(decode_delivery(v3, back), "");
+  EXPECT_EQ(back, d);
 }
 
 class Tamper : public ::testing::Test {

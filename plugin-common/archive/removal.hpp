@@ -1,0 +1,36 @@
+// Removal of a delivery with an audit trail (see audit.hpp). Used by `postjournal delete` and
+// `postjournal assign` on the No Tenant queue; tenant archives are never edited by the product.
+//
+// remove_delivery() runs in the caller's write transaction and either does everything or (on a
+// throw, when the caller aborts) nothing: it deletes the record and its index entries, the content
+// when no other delivery has the same bytes, each of its blobs when no remaining content uses it
+// (this scans the archive's content list: fine for the No Tenant queue, linear for big archives),
+// writes a tombstone in the delivery's place and appends `entry` (seq, delivery and
+// content_sha256 are filled in) to the audit log. Throws std::runtime_error when the delivery does
+// not exist (naming the audit entry when it was removed before), LmdbError from LMDB.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "archive/audit.hpp"
+#include "archive/delivery.hpp"
+#include "archive/lmdb_env.hpp"
+#include "archive/verify.hpp"
+
+namespace postjournal::archive {
+
+Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant, std::uint64_t seq,
+                         AuditEntry& entry);
+
+std::optional<Tombstone> load_tombstone(const Txn& txn, const Databases& dbs, std::uint64_t seq);
+
+// The audit log in order. Entries that do not decode are skipped (verify_audit reports them).
+std::vector<AuditEntry> read_audit(const Txn& txn, const Databases& dbs);
+
+// Checks the audit chain (numbering, decoding, links) and that every tombstone names an audit
+// entry; adds problems to `report` and counts report.audit_entries.
+void verify_audit(const Txn& txn, const Databases& dbs, VerifyReport& report);
+
+}  // namespace postjournal::archive
