@@ -74,7 +74,7 @@ int run_status(const Context& ctx, const Args& args) {
       std::cout << "\n";
     }
     std::cout << "No Tenant queue: " << queue << (queue == 1 ? " delivery" : " deliveries")
-              << (queue > 0 ? " (postjournal list --no-tenant)" : "") << "\n";
+              << (queue > 0 ? " (postjournal queue)" : "") << "\n";
   }
   return state::status_exit_code(rows, queue);
 }
