@@ -53,22 +53,10 @@ void write_output(const Args& args, std::string_view bytes) {
     if (!std::cout) throw CommandError(kExitSoftware, "cannot write to standard output");
     return;
   }
-  std::string tmp = *path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0)
-    throw CommandError(kExitSoftware, "cannot create " + tmp + ": " + std::strerror(errno));
-  util::UniqueFd guard(fd);
   try {
-    util::write_all(fd, bytes, tmp);
-    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category(), "fsync " + tmp);
+    util::replace_file(*path, bytes, 0640);
   } catch (const std::system_error& e) {
-    ::unlink(tmp.c_str());
     throw CommandError(kExitSoftware, e.what());
-  }
-  if (::rename(tmp.c_str(), path->c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw CommandError(kExitSoftware, "cannot rename to " + *path + ": " + std::strerror(err));
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "callbacks.hpp"
 #include "config/config.hpp"
+#include "housekeeping.hpp"
 #include "runtime.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -158,6 +159,8 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::thread(reload_loop, path).detach();
+  ::signal(SIGPIPE, SIG_IGN);  // a sendmail that exits early must not kill the milter
+  milter::start_housekeeping();
   util::log(util::LogLevel::kInfo, "starting on " + conn + " archive=" + c.archive_root +
                                        " listeners=" + std::to_string(c.listeners.size()));
   int rc = smfi_main();

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "ingest/ingest.hpp"
+#include "metrics/metrics.hpp"
 #include "state/source_state.hpp"
 #include "util/log.hpp"
 
@@ -68,6 +69,7 @@ void Session::note_failure(const std::string& source, const std::string& reason)
 }
 
 Reply Session::tempfail(const std::string& why) {
+  metrics::Registry::instance().tempfail(metrics::Tempfail::kProtocol);
   return reply(Action::kTempfail, "451", "4.3.0", why);
 }
 
@@ -107,6 +109,7 @@ Reply Session::rcpt(const std::string& address) {
     case tenant::Verdict::kTempfail:
       util::log(util::LogLevel::kInfo, "NOQUEUE: tempfail from=<" + mail_from_ + "> to=<" + rcpt +
                                            "> client=" + client_ip_ + " reason=" + d.reason);
+      metrics::Registry::instance().tempfail(metrics::Tempfail::kResolver);
       return reply(Action::kTempfail, "451", "4.7.1", d.reason);
     case tenant::Verdict::kReject:
       util::log(util::LogLevel::kInfo, "NOQUEUE: reject from=<" + mail_from_ + "> to=<" + rcpt +
@@ -152,6 +155,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
   }
   if (d.verdict == tenant::Verdict::kTempfail) {
     note_failure(d.listener, d.reason);
+    metrics::Registry::instance().tempfail(metrics::Tempfail::kResolver);
     reset_message();
     return reply(Action::kTempfail, "451", "4.7.1", d.reason);
   }
@@ -183,8 +187,9 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
     if (Clock::now() > deadline) {
       util::log(util::LogLevel::kWarning, qid + ": tempfail reason=commit-timeout");
       note_failure(f.source, "commit-timeout");
+      metrics::Registry::instance().tempfail(metrics::Tempfail::kCommitTimeout);
       reset_message();
-      return tempfail("archive commit timed out, try again later");
+      return reply(Action::kTempfail, "451", "4.3.0", "archive commit timed out, try again later");
     }
     progress();
   }
@@ -196,10 +201,13 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
                                             " size=" + std::to_string(size) + " reason=" + r.error);
     note_failure(f.source, r.error);
     reset_message();
-    if (r.status == archive::StoreStatus::kFull) {
+    bool full = r.status == archive::StoreStatus::kFull;
+    metrics::Registry::instance().tempfail(full ? metrics::Tempfail::kArchiveFull
+                                                : metrics::Tempfail::kArchiveError);
+    if (full) {
       return reply(Action::kTempfail, "452", "4.3.1", "archive is full, try again later");
     }
-    return tempfail("archive unavailable, try again later");
+    return reply(Action::kTempfail, "451", "4.3.0", "archive unavailable, try again later");
   }
   std::string id = tenant + ":" + std::to_string(r.seq);
   last_summary_ = qid + ": stored tenant=" + tenant + " id=" + id + " source=" + f.source +
@@ -207,6 +215,8 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
                   (r.content_existed ? " duplicate=yes" : "");
   util::log(util::LogLevel::kInfo, last_summary_);
   note_stored(f.source, id, size);
+  metrics::Registry::instance().stored(tenant, f.source, size,
+                                       std::chrono::duration<double>(Clock::now() - start).count());
   bool accept =
       d.verdict == tenant::Verdict::kAccept && d.after_archive == config::AfterArchive::kAccept;
   reset_message();

@@ -12,6 +12,8 @@ packages=(
   liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev libvmime-dev ca-certificates
   # tests
   libgtest-dev googletest util-linux mount coreutils diffutils lmdb-utils dnsmasq-base iproute2 openssl
+  # the alert test runs the milter with its clock days ahead (LD_PRELOAD libfaketime)
+  faketime
   # integration tests: a private Postfix, SMTP client, SASL
   postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
   # integration tests: a private dovecot for postjournal-fetch (IMAP, POP3)

@@ -85,6 +85,8 @@ struct Config {
   std::string alerts_email;
   std::uint64_t alerts_check_interval = 0;  // seconds
   std::string alerts_sendmail;
+  std::string metrics_file;
+  std::uint64_t metrics_interval = 0;  // seconds
   std::vector<Listener> listeners;
   std::vector<Mailbox> mailboxes;
 };

@@ -142,10 +142,20 @@ const std::vector<FieldSpec<Config>>& top_fields() {
       text<C>("alerts.email", &C::alerts_email, "",
               "Address that receives inactivity alerts and recoveries; empty: log only.",
               KeyType::kAddress),
-      number<C>("alerts.check_interval", KeyType::kSeconds, &C::alerts_check_interval, "300", 10,
-                86400, "Seconds between inactivity checks of listeners and mailboxes."),
+      number<C>("alerts.check_interval", KeyType::kSeconds, &C::alerts_check_interval, "300", 1,
+                86400,
+                "Seconds between the milter's checks of every listener and mailbox: a source "
+                "that becomes INACTIVE or FAILING is logged (and mailed) once per episode, and "
+                "again when it recovers."),
       text<C>("alerts.sendmail", &C::alerts_sendmail, "/usr/sbin/sendmail",
-              "sendmail program used to send alert mail."),
+              "sendmail command for alert mail, split on blanks, run without a shell; "
+              "postjournal appends -i and alerts.email."),
+      text<C>("metrics.file", &C::metrics_file, "",
+              "Prometheus text file the milter rewrites atomically every metrics.interval "
+              "(node_exporter textfile collector, e.g. "
+              "/var/lib/prometheus/node-exporter/postjournal.prom); empty: no metrics."),
+      number<C>("metrics.interval", KeyType::kSeconds, &C::metrics_interval, "60", 1, 3600,
+                "Seconds between rewrites of metrics.file."),
   };
   return kFields;
 }

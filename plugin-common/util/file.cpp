@@ -110,4 +110,25 @@ void make_dirs(const std::string& dir) {
   fsync_dir(parent);
 }
 
+void replace_file(const std::string& path, std::string_view bytes, unsigned mode) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) fail(errno, "cannot create", tmp);
+    UniqueFd guard(fd);
+    try {
+      write_all(fd, bytes, tmp);
+      if (::fsync(fd) != 0) fail(errno, "cannot fsync", tmp);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail(err, "cannot rename " + tmp + " to", path);
+  }
+}
+
 }  // namespace postjournal::util

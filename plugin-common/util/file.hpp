@@ -46,6 +46,9 @@ void write_all(int fd, std::string_view bytes, const std::string& path_for_error
 // Creates dir and missing parents (mode 0750); fsyncs each parent it changed.
 void make_dirs(const std::string& dir);
 void fsync_dir(const std::string& dir);
+// Writes `bytes` to path.tmp.PID (created with `mode`), fsyncs it and renames it over `path`, so
+// readers see the old file or the new one, never a part. Removes the temporary file on failure.
+void replace_file(const std::string& path, std::string_view bytes, unsigned mode);
 // Bytes available to unprivileged writers on the file system holding path (statvfs).
 std::uint64_t free_bytes(const std::string& path);
 

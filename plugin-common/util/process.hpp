@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace postjournal::util {
@@ -13,5 +14,8 @@ struct ProcessResult {
 };
 
 ProcessResult run_capture(const std::vector<std::string>& argv);
+// Runs argv with `input` on its standard input (standard output and error are inherited).
+// Returns the exit status (127 when it cannot be started).
+int run_with_input(const std::vector<std::string>& argv, std::string_view input);
 
 }  // namespace postjournal::util

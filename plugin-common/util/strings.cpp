@@ -42,4 +42,16 @@ bool parse_u64(std::string_view s, unsigned long long& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+std::vector<std::string> split_blanks(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    if (i > start) out.emplace_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
 }  // namespace postjournal::util

@@ -13,5 +13,7 @@ bool iequals_ascii(std::string_view a, std::string_view b);
 bool starts_with_icase(std::string_view s, std::string_view prefix);
 // Parses a non-negative decimal integer; false on empty input, junk or overflow.
 bool parse_u64(std::string_view s, unsigned long long& out);
+// The words of s separated by spaces and tabs (no quoting).
+std::vector<std::string> split_blanks(std::string_view s);
 
 }  // namespace postjournal::util

@@ -49,6 +49,13 @@ std::string format_asctime(TimeUs t) {
   return buf;
 }
 
+std::string format_rfc5322(TimeUs t) {
+  std::tm tm = to_tm(t);
+  char buf[48];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
 std::optional<TimeUs> parse_time(std::string_view text) {
   text = trim(text);
   if (!text.empty() && text[0] == '@') {

@@ -17,6 +17,8 @@ TimeUs now_us();
 std::string format_iso8601(TimeUs t);
 // "Sun Nov 29 06:47:22 2026" as used in an mbox "From " line (UTC).
 std::string format_asctime(TimeUs t);
+// "Sun, 29 Nov 2026 10:42:10 +0000" (RFC 5322 Date, UTC).
+std::string format_rfc5322(TimeUs t);
 
 // Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]Z" (or with a space instead of T, with or
 // without Z; always UTC) and "@<unix seconds>". Returns nullopt on anything else.

@@ -1,0 +1,64 @@
+// Prometheus metrics of the milter, written as a text file for node_exporter's textfile
+// collector (metrics.file, rewritten atomically every metrics.interval). Counters live in memory
+// and start at zero when the process starts (Prometheus handles resets); gauges come from the
+// source state and the No Tenant queue at render time.
+//
+//   postjournal_archived_messages_total{tenant,listener}   counter
+//   postjournal_archived_bytes_total{tenant,listener}      counter
+//   postjournal_tempfails_total{reason}                    counter (reason: a fixed class)
+//   postjournal_commit_seconds{le}                         histogram: end of data -> durable
+//   postjournal_no_tenant_queue                            gauge
+//   postjournal_source_last_seen_timestamp_seconds{source,kind,tenant}  gauge (0: never)
+//   postjournal_source_state{source,kind,tenant,state}     gauge: 1 for the current state, 0
+//                                                          for the other four
+//
+// Thread-safe (one mutex; the hot path takes it once per message).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "state/status.hpp"
+
+namespace postjournal::metrics {
+
+// Fixed reasons for postjournal_tempfails_total, so label values stay few.
+enum class Tempfail { kResolver, kCommitTimeout, kArchiveFull, kArchiveError, kProtocol };
+const char* to_string(Tempfail t);
+
+inline constexpr std::array<double, 12> kCommitBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                          0.5,   1,    2.5,   5,    10,  30};
+
+struct Gauges {
+  std::uint64_t no_tenant_queue = 0;
+  std::vector<state::SourceStatus> sources;
+};
+
+class Registry {
+ public:
+  static Registry& instance();
+
+  void stored(const std::string& tenant, const std::string& listener, std::uint64_t bytes,
+              double commit_seconds);
+  void tempfail(Tempfail reason);
+  // The whole file in Prometheus text exposition format 0.0.4.
+  std::string render(const Gauges& g) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>> archived_;
+  std::map<Tempfail, std::uint64_t> tempfails_;
+  std::array<std::uint64_t, kCommitBuckets.size()> buckets_{};  // non-cumulative
+  std::uint64_t commits_ = 0;
+  double commit_sum_ = 0;
+};
+
+// Escapes a label value (backslash, double quote, newline).
+std::string label_value(const std::string& v);
+
+}  // namespace postjournal::metrics
