@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include "callbacks.hpp"
@@ -40,10 +41,10 @@ constexpr const char* kUsage =
     "       when it recovers. With metrics.file it rewrites that Prometheus text file atomically\n"
     "       every metrics.interval (node_exporter textfile collector).\n\n"
     "OPTIONS\n"
-    "       -c FILE  configuration (default /etc/postjournal/postjournal.yaml)\n"
-    "       -f       stay in the foreground and log to stderr (systemd Type=simple, tests)\n"
-    "       -n       check the configuration and exit (0 valid, 1 not)\n"
-    "       -h       this help\n\n"
+    "       -c FILE     configuration (default /etc/postjournal/postjournal.yaml)\n"
+    "       -f          stay in the foreground and log to stderr (systemd Type=simple, tests)\n"
+    "       -n          check the configuration and exit (0 valid, 1 not)\n"
+    "       -h, --help  this help\n\n"
     "SIGNALS\n"
     "       SIGUSR1 reloads the configuration (a failed reload keeps the old one); SIGTERM and\n"
     "       SIGINT stop after the current transactions.\n\n"
@@ -99,6 +100,12 @@ int main(int argc, char** argv) {
   std::string path = config::kDefaultConfigPath;
   bool foreground = false;
   bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
   int opt = 0;
   while ((opt = ::getopt(argc, argv, "c:fnh")) != -1) {
     switch (opt) {

@@ -14,6 +14,8 @@ packages=(
   libgtest-dev googletest util-linux mount coreutils diffutils lmdb-utils dnsmasq-base iproute2 openssl
   # the alert test runs the milter with its clock days ahead (LD_PRELOAD libfaketime)
   faketime
+  # the package test (scripts/package.sh, lintian, dpkg -i)
+  dpkg-dev lintian adduser man-db
   # integration tests: a private Postfix, SMTP client, SASL
   postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
   # integration tests: a private dovecot for postjournal-fetch (IMAP, POP3)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The Debian package: builds it from BUILD_DIR with scripts/package.sh, checks its contents and
+# control data, runs lintian (any E: or W: fails; I: findings are printed), then installs it with
+# dpkg, checks what the postinst made (user, directories, permissions) and that the installed
+# programs run, and purges it again (the archive directory stays).
+# Usage: package_test.sh SOURCE_DIR BUILD_DIR   (root; changes the machine's package set)
+set -euo pipefail
+src=$1 build=$2
+failures=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+deb=$("$src/scripts/package.sh" "$build" | tail -n 1)
+[[ -f $deb ]] || { echo "FAIL: no package built"; exit 1; }
+echo "package: $deb ($(stat -c %s "$deb") bytes)"
+
+contents=$(dpkg-deb -c "$deb" | awk '{print $1, $2, $6}')
+for want in "-rwxr-xr-x root/root ./usr/bin/postjournal" \
+            "-rwxr-xr-x root/root ./usr/sbin/postjournal-milter" \
+            "-rwxr-xr-x root/root ./usr/sbin/postjournal-fetch" \
+            "-rw-r--r-- root/root ./usr/share/man/man1/postjournal.1.gz" \
+            "-rw-r--r-- root/root ./usr/share/man/man8/postjournal-milter.8.gz" \
+            "-rw-r--r-- root/root ./usr/share/man/man8/postjournal-fetch.8.gz" \
+            "-rw-r--r-- root/root ./etc/postjournal/postjournal.yaml" \
+            "-rw-r--r-- root/root ./lib/systemd/system/postjournal-milter.service" \
+            "-rw-r--r-- root/root ./lib/systemd/system/postjournal-fetch.service" \
+            "-rw-r--r-- root/root ./usr/share/doc/postjournal/copyright" \
+            "-rwxr-xr-x root/root ./usr/share/postjournal/postfix-setup.sh"; do
+  grep -qxF -- "$want" <<<"$contents" || fail "package lacks: $want"
+done
+[[ $(dpkg-deb -f "$deb" Depends) == *libmilter* && $(dpkg-deb -f "$deb" Depends) == *adduser* ]] ||
+  fail "Depends: $(dpkg-deb -f "$deb" Depends)"
+[[ $(dpkg-deb -I "$deb" conffiles) == "/etc/postjournal/postjournal.yaml" ]] || fail "conffiles"
+dpkg-deb -x "$deb" "${x:=$(mktemp -d)}"
+trap 'rm -rf "$x"' EXIT
+for unit in milter fetch; do
+  grep -qx 'ExecReload=/bin/kill -USR1 $MAINPID' "$x/lib/systemd/system/postjournal-$unit.service" ||
+    fail "postjournal-$unit.service: no ExecReload with SIGUSR1"
+done
+zcat "$x/usr/share/man/man8/postjournal-milter.8.gz" | grep -q '^postjournal\\-milter \\- archive' ||
+  fail "milter manual page has no whatis line"
+(( failures == 0 )) && ok "contents, modes, Depends, conffile, units and manual pages"
+
+findings=$(lintian --display-info --pedantic "$deb" 2>/dev/null || true)
+echo "lintian findings:"; sed 's/^/  /' <<<"${findings:-(none)}"
+if grep -qE '^[EW]: ' <<<"$findings"; then fail "lintian errors or warnings"; else ok "lintian: no errors, no warnings"; fi
+
+had_lib=no
+[[ -d /var/lib/postjournal ]] && had_lib=yes
+DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/dev/null
+if getent passwd postjournal >/dev/null &&
+   [[ $(stat -c '%a %U %G' /var/lib/postjournal) == "750 postjournal postjournal" &&
+      $(stat -c '%a %U %G' /var/spool/postjournal) == "750 postjournal postjournal" &&
+      $(stat -c '%a %U %G' /etc/postjournal/postjournal.yaml) == "640 root postjournal" ]]; then
+  ok "postinst: postjournal user, 0750 directories, configuration root:postjournal 0640"
+else
+  fail "postinst result: $(stat -c '%n %a %U %G' /var/lib/postjournal /var/spool/postjournal /etc/postjournal/postjournal.yaml 2>&1)"
+fi
+if /usr/sbin/postjournal-milter -n -c /etc/postjournal/postjournal.yaml >/dev/null &&
+   /usr/bin/postjournal --help | grep -q '^NAME' && /usr/sbin/postjournal-fetch --help >/dev/null &&
+   man -w postjournal-milter >/dev/null 2>&1; then
+  ok "installed programs run, the shipped configuration is valid, manual pages are found"
+else
+  fail "installed programs or manual pages"
+fi
+DEBIAN_FRONTEND=noninteractive dpkg --purge postjournal >/dev/null
+if [[ ! -e /usr/bin/postjournal && ! -e /etc/postjournal && -d /var/lib/postjournal ]]; then
+  ok "purge removes the programs and configuration, keeps /var/lib/postjournal (archives)"
+else
+  fail "after purge: $(ls -d /usr/bin/postjournal /etc/postjournal /var/lib/postjournal 2>&1)"
+fi
+[[ $had_lib == no ]] && rmdir /var/lib/postjournal 2>/dev/null || true
+
+(( failures == 0 )) && echo "PASS: package" || { echo "FAILED: $failures"; exit 1; }
