@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: formatting check, the full ctest suite
-# (unit, crash, integration, CLI golden) in a -Werror build, the same tests again in an
-# ASan+UBSan build, then each libFuzzer target for FUZZ_SECONDS (default 15). Prints ctest's summaries; exits non-zero on any failure.
+# (unit, crash, integration, CLI golden, and the .deb with lintian and a dpkg install/purge) in a
+# -Werror build, the same tests but the package again in an ASan+UBSan build, then each libFuzzer
+# target for FUZZ_SECONDS (default 15). Prints ctest's summaries; exits non-zero on any failure.
 # Usage: ./scripts/test.sh   (as root: the integration tests mount a private tmpfs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
