@@ -5,6 +5,7 @@
 
 #include "ingest/ingest.hpp"
 #include "metrics/metrics.hpp"
+#include "reconstruct.hpp"
 #include "state/source_state.hpp"
 #include "util/log.hpp"
 
@@ -16,14 +17,6 @@ using Clock = std::chrono::steady_clock;
 
 Reply reply(Action a, std::string rcode = {}, std::string xcode = {}, std::string text = {}) {
   return {a, std::move(rcode), std::move(xcode), std::move(text)};
-}
-
-// Folded header values arrive with bare LF line breaks; on the wire they are CRLF.
-void append_crlf_lines(std::string& out, std::string_view v) {
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\n' && (i == 0 || v[i - 1] != '\r')) out.push_back('\r');
-    out.push_back(v[i]);
-  }
 }
 
 }  // namespace
@@ -121,9 +114,7 @@ Reply Session::rcpt(const std::string& address) {
 
 Reply Session::header(const std::string& name, const std::string& value) {
   if (!buffer_ || too_big_) return {};
-  std::string line = name + ":";
-  append_crlf_lines(line, value);
-  line += "\r\n";
+  std::string line = header_line(name, value);
   headers_.emplace_back(name, value);
   if (!buffer_->append(line)) too_big_ = true;
   return {};

@@ -10,7 +10,7 @@ seconds=${1:-600}
 CC=clang CXX=clang++ ./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
   -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF
 mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record \
-  build-fuzz/corpus-config build-fuzz/corpus-address
+  build-fuzz/corpus-config build-fuzz/corpus-address build-fuzz/corpus-reconstruct
 seeds=(tests/data tests/data/journal)
 [[ -d ../shared/corpus ]] && seeds+=(../shared/corpus/m365-journal ../shared/corpus/exchange-onprem-journal
   ../shared/corpus/plain ../shared/corpus/ndr-dsn ../shared/corpus/mime-nasty/mime4j)
@@ -26,4 +26,5 @@ run extract_fuzz build-fuzz/corpus-extract "${seeds[@]}"
 run record_fuzz build-fuzz/corpus-record
 run config_fuzz build-fuzz/corpus-config tests/data/config conf
 run address_fuzz build-fuzz/corpus-address tests/data/journal
+run reconstruct_fuzz build-fuzz/corpus-reconstruct tests/data
 exit $status

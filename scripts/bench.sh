@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the three benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh) and
+# prints one Markdown table of their figures and ratios against the baselines each measures in
+# the same run, headed by the machine: cores, CPU, the file system and device under /var/tmp
+# (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
+# The same table goes into README's "Performance" section.
+# Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=
+[[ ${1:-} == -o ]] && out=$2
+log=$(mktemp -d -p /var/tmp)
+trap 'rm -rf "$log"' EXIT
+
+dd if=/dev/zero of="$log/fsync" bs=4k count=1000 oflag=dsync 2>"$log/dd" >/dev/null
+fsync_s=$(awk '/copied/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^s,?$/) print $i}' "$log/dd" | tr , .)
+fsync_rate=$(awk -v s="$fsync_s" 'BEGIN {printf "%.0f", 1000 / s}')
+fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}')
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+
+echo "== bench/archive" >&2
+bench/run-archive.sh | tee "$log/archive" >&2
+echo "== bench/parse" >&2
+bench/run-parse.sh | tee "$log/parse" >&2
+echo "== bench/smtp" >&2
+bench/run-smtp.sh | tee "$log/smtp" >&2
+
+field() { grep -m1 "$2" "$log/$1" | sed -E "s/.*$3.*/\\1/"; }
+a_rate=$(field archive '^archive :' ' ([0-9.]+) msg/s')
+a_mb=$(field archive '^archive :' 'msg/s +([0-9.]+) MB/s')
+a_p99=$(field archive '^archive :' 'p99=([0-9.]+) ms')
+b_rate=$(field archive '^baseline:' ' ([0-9.]+) msg/s')
+a_ratio=$(field archive '^ratio' 'baseline: ([0-9.]+)')
+p_ours=$(field parse '^postjournal extractor' ': +([0-9.]+) MB/s')
+p_gmime=$(field parse '^GMime' ': +([0-9.]+) MB/s')
+p_vmime=$(field parse '^vmime' ': +([0-9.]+) MB/s')
+p_ratio=$(field parse '^ratio' 'GMime: ([0-9.]+)')
+s_a=$(field smtp '^A ' ': ([0-9.]+) msg/s')
+s_b=$(field smtp '^B ' ': ([0-9.]+) msg/s')
+s_c=$(field smtp '^C ' ': ([0-9.]+) msg/s')
+s_cb=$(field smtp '^ratio C/B' 'C/B: ([0-9.]+)')
+s_ca=$(field smtp 'ratio C/A' 'C/A: ([0-9.]+)')
+
+table=$(cat <<TABLE
+Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
+/var/tmp on $fs, $fsync_rate fsyncs/s (4 KiB O_DSYNC writes).
+
+| benchmark | postjournal | baseline in the same run | ratio | target |
+|---|---|---|---|---|
+| archive: 20,000 × ~100 KB, 8 producers, durable group commits | $a_rate msg/s, $a_mb MB/s, p99 $a_p99 ms | one file + fdatasync per batch: $b_rate msg/s | $a_ratio | ≥ 0.50 |
+| parse: journal extraction, corpus + large reports | $p_ours MB/s | GMime 3: $p_gmime MB/s; vmime: $p_vmime MB/s | $p_ratio (vs GMime) | ≥ 1.0 |
+| smtp: 5,000 × 100 KB, 20 sessions, private Postfix | C = $s_c msg/s | B (no-op milter) = $s_b msg/s; A (Postfix alone) = $s_a msg/s | C/B $s_cb; C/A $s_ca | C/B ≥ 0.9 |
+TABLE
+)
+echo "$table"
+[[ -n $out ]] && echo "$table" >"$out"
+exit 0
