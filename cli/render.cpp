@@ -63,16 +63,6 @@ void append_envelope_lines(std::string& out, const journal::JournalEnvelope& e) 
   for (const auto& r : e.recipients) append_line(out, "recipient:", recipient_text(r));
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7F ? '?' : c);
-  }
-  return out;
-}
-
 void sort_newest_first(std::vector<Listed>& v) {
   std::stable_sort(v.begin(), v.end(), [](const Listed& a, const Listed& b) {
     if (a.delivery.received != b.delivery.received)

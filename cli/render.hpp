@@ -10,6 +10,7 @@
 
 #include "archive/delivery.hpp"
 #include "util/json_writer.hpp"
+#include "util/strings.hpp"
 
 namespace postjournal::cli {
 
@@ -29,7 +30,7 @@ void summary_json(util::JsonWriter& w, const Listed& l);
 std::string show_text(const Listed& l, const std::vector<std::string>& same_content);
 std::string show_json(const Listed& l, const std::vector<std::string>& same_content);
 
-std::string printable(std::string_view s);
+using util::printable;
 // s, padded with spaces to at least `width` characters (table columns).
 std::string pad(std::string s, std::size_t width);
 

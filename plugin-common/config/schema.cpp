@@ -259,7 +259,8 @@ std::string parse_scalar(KeyType type, const std::string& key, const std::string
     case KeyType::kTenant:
       return archive::is_valid_tenant_id(text)
                  ? std::string()
-                 : key + ": '" + text + "' is not a valid tenant id ([a-z0-9][a-z0-9-]{0,62})";
+                 : key + ": '" + util::printable(text) +
+                       "' is not a valid tenant id ([a-z0-9][a-z0-9-]{0,62})";
     case KeyType::kAddress:
       out.text = util::to_lower_ascii(text);
       return text.empty() || text.find('@') != std::string::npos

@@ -13,6 +13,8 @@ bool iequals_ascii(std::string_view a, std::string_view b);
 bool starts_with_icase(std::string_view s, std::string_view prefix);
 // Parses a non-negative decimal integer; false on empty input, junk or overflow.
 bool parse_u64(std::string_view s, unsigned long long& out);
+// s with every control character (C0 and DEL) replaced by '?': safe for terminals and logs.
+std::string printable(std::string_view s);
 // The words of s separated by spaces and tabs (no quoting).
 std::vector<std::string> split_blanks(std::string_view s);
 
