@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Fault injection against postjournal-milter on a private Postfix; every case ends with the
+# ledger invariant (tests/integration/lib/ledger.sh) and the milter still serving:
+#   1. garbage and truncated packets sent straight to the milter socket;
+#   2. SMTP clients that disconnect at every stage (after connect, banner, EHLO, MAIL, RCPT,
+#      DATA, half-way through the body): nothing stored, no spill file left behind;
+#   3. SIGSTOP of the milter past Postfix's milter timeouts (before a transaction, and after it
+#      has seen MAIL and RCPT), then SIGCONT.
+# Usage: milter_faults_e2e.sh SOURCE_DIR BUILD_DIR   (root)
+set -euo pipefail
+export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
+pj=$2/cli/postjournal
+source "$1/scripts/lib/instance.sh"
+source "$1/tests/integration/lib/ledger.sh"
+work=$(mktemp -d)
+export LEDGER_DIR=$work
+MILTER_PID=
+cleanup() {
+  [[ -n ${MILTER_PID:-} ]] && kill -CONT "$MILTER_PID" 2>/dev/null
+  stack_down "$work"; rm -rf "$work"
+}
+trap cleanup EXIT
+stack_up "$work" "memory_limit: 64K" "$(cat <<'YAML'
+  - name: relay
+    tenant: acme
+    auth: {method: ip, ips: [127.0.0.2/32, 127.0.0.1/32]}
+YAML
+)"
+# Short milter timeouts so that a stopped milter is given up on quickly (tempfail).
+postconf -c "$work/etc" -e milter_connect_timeout=3s milter_command_timeout=3s milter_content_timeout=5s
+postfix -c "$work/etc" reload >/dev/null 2>&1
+
+failures=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+seq_no=0
+code=
+send_one() {  # send_one: a fresh message from the relay; sets $code to the SMTP reply code
+  seq_no=$((seq_no + 1))
+  local id="f$seq_no@faults.test"
+  code=$(ledger_send acme "$id" "$(ledger_message "$id" 4)" --server "127.0.0.1:$port" \
+    --local-interface 127.0.0.2 --from a@acme.test --to j@archive.test)
+}
+serves() { alive && send_one && [[ $code == 250 ]]; }
+alive() { kill -0 "$MILTER_PID" 2>/dev/null; }
+spool_empty() { [[ -z $(ls -A "$work/pjspool") ]]; }
+wait_for() {  # wait_for DESCRIPTION COMMAND...: polls up to 30 s
+  local what=$1; shift
+  for _ in $(seq 600); do "$@" && return 0; sleep 0.05; done
+  fail "timed out waiting for $what"; return 1
+}
+raw_milter() {  # raw_milter PRINTF_FORMAT [ARGS...]: bytes straight to the milter socket, then close
+  exec 3<>"/dev/tcp/127.0.0.1/$mport"
+  # shellcheck disable=SC2059
+  printf "$@" >&3 || true
+  exec 3>&-
+}
+
+# --- 1. garbage and truncated milter packets -----------------------------------------------------
+head -c 65536 /dev/urandom >"$work/garbage"
+exec 3<>"/dev/tcp/127.0.0.1/$mport"; cat "$work/garbage" >&3 || true; exec 3>&-
+raw_milter '\x7f\xff\xff\xffO'                       # a packet claiming 2 GB
+raw_milter '\x00\x00\x00\x64O\x00\x00'               # truncated option negotiation
+raw_milter '\x00\x00\x00\x0dO\x00\x00\x00\x06\x00\x00\x01\xff\x00\x00\x00\x00\x00\x00\x00\x05Z????'  # unknown command
+raw_milter ''                                        # connect and hang up
+raw_milter '\x00\x00\x00\x05C\x00\x00\x00'           # a connect packet cut short
+if serves; then
+  ok "garbage, oversized and truncated packets: the milter survives and keeps serving"
+else
+  fail "milter after garbage packets (alive: $(alive && echo yes || echo no))"
+fi
+
+# --- 2. clients that disconnect at every stage -----------------------------------------------------
+for stage in CONNECT BANNER EHLO MAIL RCPT DATA; do
+  seq_no=$((seq_no + 1)); id="f$seq_no@faults.test"
+  swaks --server "127.0.0.1:$port" --local-interface 127.0.0.2 --from a@acme.test --to j@archive.test \
+    --data "@$(ledger_message "$id" 4)" --quit-after "$stage" >/dev/null 2>&1 || true
+  echo "acme $id 000" >>"$work/ledger"
+done
+for cut in 100 200000; do  # half-way through a small body, and after 200 KB (spilled to disk)
+  seq_no=$((seq_no + 1)); id="f$seq_no@faults.test"
+  f=$(ledger_message "$id" 400)
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'EHLO c.test\r\nMAIL FROM:<a@acme.test>\r\nRCPT TO:<j@archive.test>\r\nDATA\r\n' >&3
+  head -c "$cut" "$f" >&3
+  exec 3>&-
+  echo "acme $id 000" >>"$work/ledger"
+done
+wait_for "the milter's spill files to go" spool_empty
+if serves && spool_empty; then
+  ok "disconnects at connect, banner, EHLO, MAIL, RCPT, DATA and mid-body: no spill file left, still serving"
+else
+  fail "after disconnects: $(ls "$work/pjspool")"
+fi
+
+# --- 3. SIGSTOP past Postfix's milter timeouts, then SIGCONT -----------------------------------------
+kill -STOP "$MILTER_PID"
+send_one
+stopped_code=$code
+kill -CONT "$MILTER_PID"
+if [[ $stopped_code == 4* ]] && serves; then
+  ok "stopped milter: Postfix answered $stopped_code (tempfail, the sender retries); after SIGCONT it serves"
+else
+  fail "stopped milter: $stopped_code"
+fi
+# Stopped in the middle of a transaction: the milter has seen MAIL and RCPT, then stops; the
+# client sends DATA and the message (a raw SMTP dialogue from 127.0.0.1, also a relay address).
+seq_no=$((seq_no + 1)); id="f$seq_no@faults.test"
+f=$(ledger_message "$id" 256)
+reply() {  # reply: the next complete SMTP reply from fd 3 (its last line)
+  local line
+  while IFS= read -r -t 60 line <&3; do
+    [[ $line =~ ^[0-9]{3}\  ]] && { echo "${line%$'\r'}"; return 0; }
+  done
+  echo "000 no reply"
+}
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+r=$(reply)
+for cmd in "EHLO c.test" "MAIL FROM:<a@acme.test>" "RCPT TO:<j@archive.test>"; do
+  printf '%s\r\n' "$cmd" >&3
+  r=$(reply)
+done
+kill -STOP "$MILTER_PID"
+printf 'DATA\r\n' >&3
+r=$(reply)
+if [[ $r == 354* ]]; then
+  cat "$f" >&3
+  printf '.\r\n' >&3
+  r=$(reply)
+fi
+printf 'QUIT\r\n' >&3 || true
+exec 3>&-
+kill -CONT "$MILTER_PID"
+echo "acme $id ${r:0:3}" >>"$work/ledger"
+if [[ $r == 4* ]] && serves; then
+  ok "stopped mid-transaction: '$r' to the client; after SIGCONT it serves"
+else
+  fail "stopped mid-transaction: '$r'"
+fi
+wait_for "the milter's spill files to go" spool_empty
+
+ledger_check "$work/archive" || failures=$((failures + 1))
+(( failures == 0 )) && echo "PASS: milter_faults_e2e" || { echo "FAILED: $failures"; exit 1; }
