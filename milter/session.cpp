@@ -171,6 +171,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
   buffer_->clear();  // the spill file is mapped; its name can go
   auto archive = rt_->archive_for(d.tenant);
   archive::Delivery delivery = ingest::make_delivery(f, bytes);
+  delivery.merge_retransmission = true;
   std::uint64_t size = bytes.size();
   auto future = archive->submit(std::move(delivery), std::move(bytes));
   auto deadline = start + std::chrono::seconds(rt_->config->milter_commit_timeout);
@@ -203,11 +204,15 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
   std::string id = tenant + ":" + std::to_string(r.seq);
   last_summary_ = qid + ": stored tenant=" + tenant + " id=" + id + " source=" + f.source +
                   " size=" + std::to_string(size) + " ms=" + std::to_string(ms) +
-                  (r.content_existed ? " duplicate=yes" : "");
+                  (r.retransmission    ? " retransmission=yes"
+                   : r.content_existed ? " duplicate=yes"
+                                       : "");
   util::log(util::LogLevel::kInfo, last_summary_);
   note_stored(f.source, id, size);
-  metrics::Registry::instance().stored(tenant, f.source, size,
-                                       std::chrono::duration<double>(Clock::now() - start).count());
+  if (!r.retransmission) {
+    metrics::Registry::instance().stored(
+        tenant, f.source, size, std::chrono::duration<double>(Clock::now() - start).count());
+  }
   bool accept =
       d.verdict == tenant::Verdict::kAccept && d.after_archive == config::AfterArchive::kAccept;
   reset_message();

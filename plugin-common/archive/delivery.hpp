@@ -44,6 +44,12 @@ struct Delivery {
   util::Digest content_sha256{};
   std::uint64_t size = 0;
   util::Digest original_sha256{};  // of the embedded original (= content_sha256 for plain copies)
+  // Not stored. When set, a retransmission of a delivery already in the archive (same bytes,
+  // source, MAIL FROM and RCPT TO, received within kRetransmissionWindow) is not stored again:
+  // the store returns the existing delivery (store_write.hpp). The milter sets it, because a
+  // sender that did not see our 250 (a dropped connection, a Postfix failure after the commit)
+  // sends the same message again.
+  bool merge_retransmission = false;
   bool operator==(const Delivery&) const = default;
 };
 

@@ -1,6 +1,7 @@
 #include "archive/store_write.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "archive/chain.hpp"
 #include "archive/keys.hpp"
@@ -31,6 +32,25 @@ bool store_content(Txn& txn, const Databases& dbs, const MessageBytes& bytes,
   }
   txn.put(dbs.contents, key, encode_content_header(h));
   return false;
+}
+
+// An earlier delivery that `d` retransmits, if any (see write_delivery).
+std::optional<std::uint64_t> retransmission_of(const Txn& txn, const Databases& dbs,
+                                               const Delivery& d) {
+  std::string prefix(util::as_bytes(d.content_sha256));
+  Cursor c(txn, dbs.by_content);
+  for (bool ok = c.seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix; ok = c.next()) {
+    std::uint64_t seq = keys::seq_of_suffix(c.key());
+    auto record = txn.get(dbs.deliveries, keys::seq(seq));
+    Delivery e;
+    if (!record || !decode_delivery(*record, e).empty()) continue;
+    if (e.content_sha256 == d.content_sha256 && e.source == d.source &&
+        e.mail_from == d.mail_from && e.rcpt_to == d.rcpt_to && e.received <= d.received &&
+        d.received - e.received <= kRetransmissionWindow) {
+      return seq;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -64,6 +84,13 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const M
     }
   }
   out.content_existed = store_content(txn, dbs, bytes, segments);
+  if (d.merge_retransmission && out.content_existed) {
+    if (auto earlier = retransmission_of(txn, dbs, d)) {
+      d.seq = out.seq = *earlier;
+      out.retransmission = true;
+      return out;
+    }
+  }
 
   ChainHead head;
   if (auto h = txn.get(dbs.meta, keys::kHead)) {

@@ -17,7 +17,11 @@ namespace postjournal::archive {
 struct WriteOutcome {
   std::uint64_t seq = 0;
   bool content_existed = false;  // the bytes were already stored: only a delivery was added
+  bool retransmission = false;   // nothing was added: `seq` is the earlier delivery
 };
+
+// How far back a retransmission is recognised (Exchange Online retries for two days).
+inline constexpr util::TimeUs kRetransmissionWindow = 7LL * 24 * 3600 * 1000000;
 
 // Writes bytes [offset, offset+length) of a blob (offset a multiple of keys::kChunkSize); the part
 // that reaches the end also writes the blob header, which marks the blob complete. Lets the writer
@@ -26,7 +30,10 @@ void store_blob_part(Txn& txn, const Databases& dbs, std::string_view bytes,
                      const util::Digest& sha, std::uint64_t offset, std::uint64_t length);
 
 // Sets d.seq, d.content_sha256, d.size and d.original_sha256 from the write. `segments` come
-// from plan_segments() for these bytes.
+// from plan_segments() for these bytes. With d.merge_retransmission, an earlier delivery of the
+// same bytes with the same source, MAIL FROM and RCPT TO received at most kRetransmissionWindow
+// before is returned instead of writing a new one (checked inside this transaction, so two
+// retransmissions in one batch are merged too).
 WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,
                             const std::vector<Segment>& segments);
 

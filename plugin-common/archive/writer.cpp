@@ -155,6 +155,7 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
       p.result.status = StoreStatus::kStored;
       p.result.seq = o.seq;
       p.result.content_existed = o.content_existed;
+      p.result.retransmission = o.retransmission;
     }
     w.txn.commit();
     return 0;

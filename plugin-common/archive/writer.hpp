@@ -32,7 +32,8 @@ struct StoreResult {
   StoreStatus status = StoreStatus::kFailed;
   std::uint64_t seq = 0;
   bool content_existed = false;
-  std::string error;  // empty when stored
+  bool retransmission = false;  // already archived as delivery `seq`; nothing was added
+  std::string error;            // empty when stored
   bool ok() const { return status == StoreStatus::kStored; }
 };
 

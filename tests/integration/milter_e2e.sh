@@ -140,9 +140,11 @@ fi
 
 # 5. A second tenant's recipient gets 452 4.5.3; sent again alone, it arrives.
 before=$("$pj" --archive-root "$work/archive" list --tenant t2 --json | grep -c '"id"')
+# A message not sent before (an identical earlier transaction would be merged as a retransmission).
+{ printf 'X-Split-Test: 1\r\n'; cat "$work/t1.eml"; } >"$work/split.eml"
 reply=$(swaks --server "127.0.0.1:$port" --local-interface 127.0.0.3 --from a@x.test \
-  --to j@t1.archive.test,j@t2.archive.test --data "@$work/t1.eml" 2>&1 | grep -E '^<\*?\*? *452' || true)
-send 127.0.0.3 a@x.test j@t2.archive.test "$work/t1.eml" >/dev/null
+  --to j@t1.archive.test,j@t2.archive.test --data "@$work/split.eml" 2>&1 | grep -E '^<\*?\*? *452' || true)
+send 127.0.0.3 a@x.test j@t2.archive.test "$work/split.eml" >/dev/null
 after=$("$pj" --archive-root "$work/archive" list --tenant t2 --json | grep -c '"id"')
 if [[ $reply == *"452 4.5.3"* && $after == $((before + 1)) ]]; then
   ok "second tenant's RCPT got 452 4.5.3 and arrived when retried alone"

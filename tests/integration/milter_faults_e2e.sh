@@ -5,7 +5,9 @@
 #   2. SMTP clients that disconnect at every stage (after connect, banner, EHLO, MAIL, RCPT,
 #      DATA, half-way through the body): nothing stored, no spill file left behind;
 #   3. SIGSTOP of the milter past Postfix's milter timeouts (before a transaction, and after it
-#      has seen MAIL and RCPT), then SIGCONT.
+#      has seen MAIL and RCPT), then SIGCONT;
+#   4. a client that hangs up right after the final "." (it never sees the 250 that follows the
+#      commit) and sends the message again: stored once.
 # Usage: milter_faults_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 set -euo pipefail
 export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
@@ -17,7 +19,7 @@ export LEDGER_DIR=$work
 MILTER_PID=
 cleanup() {
   [[ -n ${MILTER_PID:-} ]] && kill -CONT "$MILTER_PID" 2>/dev/null
-  stack_down "$work"; rm -rf "$work"
+  stack_down "$work"; if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 stack_up "$work" "memory_limit: 64K" "$(cat <<'YAML'
@@ -138,6 +140,28 @@ else
   fail "stopped mid-transaction: '$r'"
 fi
 wait_for "the milter's spill files to go" spool_empty
+
+# --- 4. the sender never sees our 250, so it sends again ----------------------------------------------
+seq_no=$((seq_no + 1)); id="f$seq_no@faults.test"
+f=$(ledger_message "$id" 8)
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+r=$(reply)
+for cmd in "EHLO c.test" "MAIL FROM:<a@acme.test>" "RCPT TO:<j@archive.test>" "DATA"; do
+  printf '%s\r\n' "$cmd" >&3
+  r=$(reply)
+done
+{ cat "$f"; printf '\r\n.\r\n'; } >&3
+exec 3>&-  # without reading the reply
+stored_once() { grep -q "<$id>" "$work/maillog" && grep -q 'stored tenant=acme' "$work/milter.log" &&
+  [[ $("$pj" --archive-root "$work/archive" search --message-id "$id" --json | grep -c '"id"') == 1 ]]; }
+wait_for "the abandoned transaction's commit" stored_once
+code=$(ledger_send acme "$id" "$f" --server "127.0.0.1:$port" --local-interface 127.0.0.2 \
+  --from a@acme.test --to j@archive.test)
+if [[ $code == 250 ]] && grep -q 'retransmission=yes' "$work/milter.log"; then
+  ok "a retransmission after a lost 250 is acknowledged and stored once"
+else
+  fail "retransmission: $code"
+fi
 
 ledger_check "$work/archive" || failures=$((failures + 1))
 (( failures == 0 )) && echo "PASS: milter_faults_e2e" || { echo "FAILED: $failures"; exit 1; }

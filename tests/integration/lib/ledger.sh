@@ -13,7 +13,8 @@
 ledger_message() {
   local f=$LEDGER_DIR/msgs/$1.eml
   mkdir -p "$LEDGER_DIR/msgs"
-  { printf 'From: a@acme.test\r\nTo: j@archive.test\r\nMessage-ID: <%s>\r\nSubject: %s\r\n\r\n' "$1" "$1"
+  # With Date and Message-ID present, Postfix adds no header (it does for local clients).
+  { printf 'From: a@acme.test\r\nTo: j@archive.test\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <%s>\r\nSubject: %s\r\n\r\n' "$1" "$1"
     head -c $(( $2 * 1024 )) /dev/urandom | base64 -w 76 | sed 's/$/\r/'; } >"$f"
   echo "$f"
 }
