@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 ./scripts/install-deps.sh
-CC=clang CXX=clang++ ./scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
-  -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF
+targets=(extract_fuzz record_fuzz config_fuzz address_fuzz reconstruct_fuzz)
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
+  -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF >/dev/null
+cmake --build build-fuzz -j"${JOBS:-2}" --target "${targets[@]}"  # only what is fuzzed
 mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record \
   build-fuzz/corpus-config build-fuzz/corpus-address build-fuzz/corpus-reconstruct
 seeds=(tests/data tests/data/journal)

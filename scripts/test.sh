@@ -2,7 +2,7 @@
 # Installs what is needed, builds, and runs every test: formatting check, the full ctest suite
 # (unit, crash, integration, CLI golden, and the .deb with lintian and a dpkg install/purge) in a
 # -Werror build, the same tests but the package again in an ASan+UBSan build, then each libFuzzer
-# target for FUZZ_SECONDS (default 15). Prints ctest's summaries; exits non-zero on any failure.
+# target for FUZZ_SECONDS (default 10). Prints ctest's summaries; exits non-zero on any failure.
 # Usage: ./scripts/test.sh   (as root: the integration tests mount a private tmpfs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ echo "== ctest under ASan+UBSan"
    ctest --output-on-failure -j2 --timeout 900 -L 'unit|integration|cli') || status=1
 
 echo "== fuzz targets, briefly (scripts/fuzz.sh runs them longer)"
-./scripts/fuzz.sh "${FUZZ_SECONDS:-15}" || status=1
+./scripts/fuzz.sh "${FUZZ_SECONDS:-10}" || status=1
 
 echo "== test.sh finished in $(( $(date +%s) - started )) s: $([[ $status -eq 0 ]] && echo PASSED || echo FAILED)"
 exit $status
