@@ -5,6 +5,7 @@
 # (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
 # The same table goes into README's "Performance" section.
 # Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
+#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=
@@ -18,14 +19,18 @@ fsync_rate=$(awk -v s="$fsync_s" 'BEGIN {printf "%.0f", 1000 / s}')
 fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}')
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
-echo "== bench/archive" >&2
-bench/run-archive.sh | tee "$log/archive" >&2
-echo "== bench/parse" >&2
-bench/run-parse.sh | tee "$log/parse" >&2
-echo "== bench/smtp" >&2
-bench/run-smtp.sh | tee "$log/smtp" >&2
+if [[ -n ${BENCH_LOGS:-} ]]; then  # re-render a table from saved outputs (archive, parse, smtp)
+  cp "$BENCH_LOGS"/{archive,parse,smtp} "$log/"
+else
+  echo "== bench/archive" >&2
+  bench/run-archive.sh | tee "$log/archive" >&2
+  echo "== bench/parse" >&2
+  bench/run-parse.sh | tee "$log/parse" >&2
+  echo "== bench/smtp" >&2
+  bench/run-smtp.sh | tee "$log/smtp" >&2
+fi
 
-field() { grep -m1 "$2" "$log/$1" | sed -E "s/.*$3.*/\\1/"; }
+field() { grep -m1 "$2" "$log/$1" | sed -E "s#.*$3.*#\\1#"; }
 a_rate=$(field archive '^archive :' ' ([0-9.]+) msg/s')
 a_mb=$(field archive '^archive :' 'msg/s +([0-9.]+) MB/s')
 a_p99=$(field archive '^archive :' 'p99=([0-9.]+) ms')

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Hostile input through the whole pipeline (private Postfix wired by postfix-setup.sh +
+# postjournal-milter): deep MIME nesting, a million empty parts, a 1 MB header, 100,000 RFC 2231
+# parameters, truncated RFC 2047 words, NUL bytes, bare CR, bare LF, 8-bit headers, a bare-LF "."
+# SMTP smuggling attempt, 1,000 RCPTs and a journal report listing 50,000 recipients. Each must be
+# answered 250 and archived raw (byte-exact: the ledger, tests/integration/lib/ledger.sh) or
+# refused with a 5xx by Postfix's own limits; never a 4xx loop, a crash or a truncation. Bare LF
+# is normalised by Postfix (smtpd_forbid_bare_newline = normalize), so those are checked as
+# stored once and whole rather than byte-exact. The milter must still serve afterwards.
+# Usage: milter_hostile_e2e.sh SOURCE_DIR BUILD_DIR   (root)
+set -euo pipefail
+export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
+pj=$2/cli/postjournal
+source "$1/scripts/lib/instance.sh"
+source "$1/tests/integration/lib/ledger.sh"
+work=$(mktemp -d)
+export LEDGER_DIR=$work
+MILTER_PID=
+cleanup() { stack_down "$work"; if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi; }
+trap cleanup EXIT
+stack_up "$work" "memory_limit: 1M" "$(cat <<'YAML'
+  - name: relay
+    tenant: acme
+    auth: {method: ip, ips: [127.0.0.2/32]}
+YAML
+)"
+mkdir -p "$work/msgs"
+failures=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+head_of() {  # head_of ID: the common headers
+  printf 'From: a@acme.test\r\nTo: j@archive.test\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <%s>\r\n' "$1"
+}
+send() {  # send ID [RCPT...]: sends msgs/ID.eml, prints the reply code
+  local id=$1; shift
+  local to=j@archive.test
+  (( $# > 0 )) && to=$(IFS=,; echo "$*")
+  ledger_send acme "$id" "$work/msgs/$id.eml" --server "127.0.0.1:$port" \
+    --local-interface 127.0.0.2 --from a@acme.test --to "$to"
+}
+expect() {  # expect ID DESCRIPTION [RCPT...]: 250 (byte-exactness checked by the ledger) or 5xx
+  local id=$1 what=$2 start code; shift 2
+  start=$(date +%s%N)
+  code=$(send "$id" "$@")
+  local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  case $code in
+    250) ok "$what: 250 in $ms ms ($(stat -c %s "$work/msgs/$id.eml") bytes)" ;;
+    5*) ok "$what: refused by Postfix with $code"; sed -i "/ $id /d" "$work/ledger" ;;
+    *) fail "$what: $code" ;;
+  esac
+}
+
+# Deep nesting: 5,000 multipart levels.
+{ head_of nest@h.test
+  for i in $(seq 5000); do printf 'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' "$i" "$i"; done
+  printf 'Content-Type: text/plain\r\n\r\ndeep\r\n'; } >"$work/msgs/nest@h.test.eml"
+expect nest@h.test "5,000 nested multiparts"
+
+# A million empty parts.
+{ head_of parts@h.test
+  printf 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+  yes $'--b\r\n\r' | head -n 1000000
+  printf -- '--b--\r\n'; } >"$work/msgs/parts@h.test.eml"
+expect parts@h.test "a million empty MIME parts"
+
+# One header of 1 MB (folded), and 100,000 RFC 2231 parameters.
+{ head_of bighdr@h.test
+  printf 'X-Big: start'
+  head -c 786432 /dev/zero | base64 -w 70 | sed 's/^/ /; s/$/\r/'
+  printf 'Subject: big header\r\n\r\nbody\r\n'; } >"$work/msgs/bighdr@h.test.eml"
+expect bighdr@h.test "a 1 MB header"
+{ head_of rfc2231@h.test
+  printf 'MIME-Version: 1.0\r\nContent-Type: text/plain'
+  seq 0 99999 | awk '{printf ";\r\n p*%d*=utf-8%%27%%27v%d", $1, $1}'
+  printf '\r\n\r\nbody\r\n'; } >"$work/msgs/rfc2231@h.test.eml"
+expect rfc2231@h.test "100,000 RFC 2231 parameter sections"
+
+# Truncated RFC 2047 words and 8-bit headers.
+{ head_of words@h.test
+  printf 'Subject: =?UTF-8?B?SGVsbG8gd29y\r\nX-A: =?iso-8859-1?Q?caf=E\r\nX-B: =?\r\nX-C: =?UTF-8?Q?\r\n\r\nbody\r\n'; } >"$work/msgs/words@h.test.eml"
+expect words@h.test "truncated RFC 2047 encoded words"
+{ head_of 8bit@h.test
+  printf 'Subject: Gr\xc3\xbc\xc3\x9fe \xe9t\xe9 \xff\xfe\r\nX-Latin1: na\xefve\r\n\r\nbody \xe9\r\n'; } >"$work/msgs/8bit@h.test.eml"
+expect 8bit@h.test "8-bit header bytes"
+
+# NUL bytes in a header and in the body.
+{ head_of nul@h.test
+  printf 'Subject: a\x00b\r\n\r\nbefore\x00after\r\n'; } >"$work/msgs/nul@h.test.eml"
+expect nul@h.test "NUL bytes"
+
+# Bare CR inside lines.
+{ head_of cr@h.test
+  printf 'Subject: bare\rCR\r\n\r\nline\rwith bare CR\r\n'; } >"$work/msgs/cr@h.test.eml"
+expect cr@h.test "bare CR"
+
+# Bare LF line ends (normalised by Postfix) and the SMTP smuggling attempt.
+{ head_of lf@h.test
+  printf 'Subject: bare LF\n\nline one\nline two\r\n'; } >"$work/msgs/lf@h.test.eml"
+code=$(send lf@h.test)
+sed -i '/ lf@h.test /d' "$work/ledger"
+n=$("$pj" --archive-root "$work/archive" search --message-id lf@h.test --json | grep -c '"id"' || true)
+[[ $code == 250 && $n == 1 ]] && ok "bare LF: 250, stored once (normalised by Postfix)" || fail "bare LF: $code, $n"
+{ head_of smuggle@h.test
+  printf 'Subject: smuggling\r\n\r\nfirst\r\n\n.\nMAIL FROM:<evil@x.test>\nRCPT TO:<j@archive.test>\nDATA\nMessage-ID: <smuggled@h.test>\nSubject: smuggled\n\nsmuggled\n.\r\n'; } >"$work/msgs/smuggle@h.test.eml"
+code=$(send smuggle@h.test)
+sed -i '/ smuggle@h.test /d' "$work/ledger"
+n=$("$pj" --archive-root "$work/archive" search --message-id smuggle@h.test --json | grep -c '"id"' || true)
+s=$("$pj" --archive-root "$work/archive" search --message-id smuggled@h.test --json | grep -c '"id"' || true)
+if [[ $code == 250 && $n == 1 && $s == 0 ]]; then
+  ok "bare-LF '.' smuggling: one message, nothing smuggled into a second delivery"
+else
+  fail "smuggling: $code, outer stored $n, smuggled stored $s"
+fi
+
+# 1,000 RCPTs in one transaction, and a journal report claiming 50,000 recipients.
+rcpts=()
+for i in $(seq 1000); do rcpts+=("r$i@archive.test"); done
+{ head_of rcpts@h.test; printf 'Subject: many recipients\r\n\r\nbody\r\n'; } >"$work/msgs/rcpts@h.test.eml"
+expect rcpts@h.test "1,000 RCPT TO" "${rcpts[@]}"
+{ printf 'From: journal@acme.test\r\nTo: j@archive.test\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <report@h.test>\r\nSubject: report\r\nX-MS-Journal-Report:\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="j"\r\n\r\n--j\r\nContent-Type: text/plain\r\n\r\nSender: a@acme.test\r\nSubject: big\r\nMessage-Id: <orig@h.test>\r\n'
+  seq 50000 | awk '{printf "To: u%d@acme.test\r\n", $1}'
+  printf '\r\n--j\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@acme.test\r\nMessage-ID: <orig@h.test>\r\nSubject: big\r\n\r\nhi\r\n--j--\r\n'; } >"$work/msgs/report@h.test.eml"
+expect report@h.test "a journal report listing 50,000 recipients"
+n=$("$pj" --archive-root "$work/archive" search --tenant acme --address u49999@acme.test --json | grep -c '"id"' || true)
+[[ $n == 1 ]] && ok "the report's 49,999th recipient is indexed" || fail "report recipients: $n"
+
+{ head_of after@h.test; printf 'Subject: after\r\n\r\nstill serving\r\n'; } >"$work/msgs/after@h.test.eml"
+[[ $(send after@h.test) == 250 ]] && kill -0 "$MILTER_PID" && ok "the milter still serves" || fail "milter after hostile input"
+ledger_check "$work/archive" || failures=$((failures + 1))
+(( failures == 0 )) && echo "PASS: milter_hostile_e2e" || { echo "FAILED: $failures"; exit 1; }
