@@ -34,6 +34,7 @@ void Session::reset_message() {
   sasl_login_.clear();
   rcpts_.clear();
   headers_.clear();
+  anomalies_.clear();
   buffer_.reset();
   too_big_ = false;
 }
@@ -115,6 +116,14 @@ Reply Session::rcpt(const std::string& address) {
 Reply Session::header(const std::string& name, const std::string& value) {
   if (!buffer_ || too_big_) return {};
   std::string line = header_line(name, value);
+  if (value.size() >= kLongHeaderValue) {
+    // Postfix hands a milter at most about 60 KB of one header: a longer one arrives cut, and the
+    // milter cannot see what is missing. Say so on the delivery instead of storing it silently.
+    anomalies_.push_back("long-header-may-be-cut:" + name + ":" + std::to_string(value.size()));
+    util::log(util::LogLevel::kWarning,
+              "header " + name + " of " + std::to_string(value.size()) +
+                  " bytes may have been cut by the MTA before the milter");
+  }
   headers_.emplace_back(name, value);
   if (!buffer_->append(line)) too_big_ = true;
   return {};
@@ -164,6 +173,7 @@ Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>
   f.trust_journal = d.trust_journal;
   if (d.verdict == tenant::Verdict::kUnassigned) f.anomalies.push_back("unassigned:" + d.reason);
   if (d.connector_validation) f.anomalies.push_back("connector-validation");
+  f.anomalies.insert(f.anomalies.end(), anomalies_.begin(), anomalies_.end());
 
   archive::MessageBytes bytes = buffer_->spilled()
                                     ? archive::MessageBytes::from_file(buffer_->file_path())

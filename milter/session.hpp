@@ -69,6 +69,7 @@ class Session {
   std::string sasl_login_;
   std::vector<std::string> rcpts_;
   tenant::HeaderList headers_;
+  std::vector<std::string> anomalies_;  // noticed while receiving this message
   std::unique_ptr<util::SpillBuffer> buffer_;
   bool too_big_ = false;
   std::string last_summary_;

@@ -24,7 +24,7 @@ ledger_message() {
 ledger_send() {
   local tenant=$1 id=$2 f=$3 out code
   shift 3
-  out=$(swaks --data "@$f" --timeout 60 "$@" 2>&1 || true)
+  out=$(swaks --data "@$f" --timeout 60 "$@" 2>&1 | tr -d '\0' || true)
   code=$(grep -oE '^<[^ ]* +[0-9]{3} ' <<<"$out" | tail -2 | head -1 | grep -oE '[0-9]{3}' || true)
   echo "$tenant $id ${code:-000}" >>"$LEDGER_DIR/ledger"
   echo "${code:-000}"
