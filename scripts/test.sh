@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: formatting check, the full ctest suite
 # (unit, crash, integration, CLI golden, and the .deb with lintian and a dpkg install/purge) in a
-# -Werror build, the same tests but the package again in an ASan+UBSan build, then each libFuzzer
+# -Werror build, the same tests but the package again in an ASan+UBSan build, the archive writer's
+# tests under ThreadSanitizer (scripts/tsan.sh), then each libFuzzer
 # target for FUZZ_SECONDS (default 10). Prints ctest's summaries; exits non-zero on any failure.
 # Usage: ./scripts/test.sh   (as root: the integration tests mount a private tmpfs)
 set -euo pipefail
@@ -26,6 +27,9 @@ echo "== ctest under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j2 --timeout 900 -L 'unit|integration|cli') || status=1
+
+echo "== ThreadSanitizer: the archive writer's concurrent tests"
+./scripts/tsan.sh || status=1
 
 echo "== fuzz targets, briefly (scripts/fuzz.sh runs them longer)"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-10}" || status=1

@@ -7,7 +7,9 @@
 #   3. SIGSTOP of the milter past Postfix's milter timeouts (before a transaction, and after it
 #      has seen MAIL and RCPT), then SIGCONT;
 #   4. a client that hangs up right after the final "." (it never sees the 250 that follows the
-#      commit) and sends the message again: stored once.
+#      commit) and sends the message again: stored once;
+#   5. clock jumps: the milter restarted with its clock two days back, then two days ahead
+#      (libfaketime), mail flows and the archive verifies.
 # Usage: milter_faults_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 set -euo pipefail
 export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
@@ -161,6 +163,28 @@ if [[ $code == 250 ]] && grep -q 'retransmission=yes' "$work/milter.log"; then
   ok "a retransmission after a lost 250 is acknowledged and stored once"
 else
   fail "retransmission: $code"
+fi
+
+# --- 5. clock jumps ------------------------------------------------------------------------------------
+faketime_lib=$(dpkg -L libfaketime | grep '/libfaketime.so.1$' | head -1)
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+jumped=()
+for offset in -2d +2d; do
+  milter_stop
+  LD_PRELOAD=$faketime_lib FAKETIME=$offset FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    milter_start "$work/pj.yaml" "$work/milter.log"
+  send_one
+  jumped+=("$offset:$code")
+done
+milter_stop
+milter_start "$work/pj.yaml" "$work/milter.log"
+send_one
+jumped+=("now:$code")
+if [[ ${jumped[*]} == "-2d:250 +2d:250 now:250" ]] &&
+   "$pj" --archive-root "$work/archive" list --tenant acme --limit 3 >/dev/null; then
+  ok "clock two days back, two days ahead, back to now: ${jumped[*]}"
+else
+  fail "clock jumps: ${jumped[*]}"
 fi
 
 ledger_check "$work/archive" || failures=$((failures + 1))
