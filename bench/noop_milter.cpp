@@ -1,12 +1,16 @@
 // bench/noop_milter: a milter that registers every callback (xxfi_data included, to avoid the
 // 40 ms Nagle stall) and accepts everything without looking. Baseline B of bench/smtp: the cost
-// of the milter protocol itself, so that C/B isolates what archiving adds.
-// Usage: noop_milter inet:PORT@127.0.0.1
+// of the milter protocol itself, so that C/B isolates what archiving adds. With --tempfail-at-eom
+// it answers 4xx at the end of every message instead: tests/integration/milter_faults_e2e.sh puts
+// it after postjournal-milter to make Postfix fail a transaction after our durable commit.
+// Usage: noop_milter inet:PORT@127.0.0.1 [--tempfail-at-eom]
 #include <libmilter/mfapi.h>
 
 #include <cstdio>
+#include <string_view>
 
 namespace {
+bool tempfail_at_eom = false;
 sfsistat cont(SMFICTX*) {
   return SMFIS_CONTINUE;
 }
@@ -26,7 +30,7 @@ sfsistat on_body(SMFICTX*, unsigned char*, size_t) {
   return SMFIS_CONTINUE;
 }
 sfsistat on_eom(SMFICTX*) {
-  return SMFIS_ACCEPT;
+  return tempfail_at_eom ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
 }
 sfsistat on_unknown(SMFICTX*, const char*) {
   return SMFIS_CONTINUE;
@@ -39,8 +43,10 @@ sfsistat on_negotiate(SMFICTX*, unsigned long, unsigned long, unsigned long, uns
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: noop_milter inet:PORT@127.0.0.1\n");
+  if (argc == 3 && std::string_view(argv[2]) == "--tempfail-at-eom") {
+    tempfail_at_eom = true;
+  } else if (argc != 2) {
+    std::fprintf(stderr, "usage: noop_milter inet:PORT@127.0.0.1 [--tempfail-at-eom]\n");
     return 64;
   }
   static char name[] = "noop";

@@ -142,7 +142,10 @@ Reply Session::body(std::string_view chunk) {
 Reply Session::end_of_message(const EndFacts& facts, const std::function<void()>& progress) {
   auto start = Clock::now();
   std::string qid = facts.queue_id.empty() ? "NOQUEUE" : facts.queue_id;
-  if (!txn_ || !buffer_ || rcpts_.empty()) return tempfail("no transaction to archive");
+  if (!txn_ || !buffer_ || rcpts_.empty()) {
+    reset_message();  // nothing of this attempt may leak into the next one
+    return tempfail("no transaction to archive");
+  }
   if (too_big_) {
     reset_message();
     return reply(Action::kReject, "552", "5.3.4", "message is larger than the archive accepts");

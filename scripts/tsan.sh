@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-TARGET=unit_tests ./scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
+TARGET=unit_tests ./scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON \
   -DPOSTJOURNAL_TSAN=ON
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/unit/unit_tests \
   --gtest_filter='Archive*:ArchiveLimits*:Removal*:Retransmission*:State*' --gtest_brief=1

@@ -10,16 +10,7 @@
 # shared SPF range and X-OriginatorOrg: milter_spf_e2e.sh; tenant names with ../, NUL, 200
 # characters: tests/cli/config.sh.)
 # Usage: milter_attacks_e2e.sh SOURCE_DIR BUILD_DIR   (root)
-set -euo pipefail
-export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
-pj=$2/cli/postjournal
-source "$1/scripts/lib/instance.sh"
-source "$1/tests/integration/lib/ledger.sh"
-work=$(mktemp -d)
-export LEDGER_DIR=$work
-MILTER_PID=
-cleanup() { stack_down "$work"; if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi; }
-trap cleanup EXIT
+source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
 stack_up "$work" "" "$(cat <<'YAML'
   - name: contoso-journal
     tenant: contoso
@@ -30,9 +21,6 @@ stack_up "$work" "" "$(cat <<'YAML'
     auth: {method: ip, ips: [127.0.0.4/32]}
 YAML
 )"
-failures=0
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 p() { "$pj" --archive-root "$work/archive" "$@"; }
 report=$1/tests/data/journal/exchange-to-cc-bcc.eml  # claims a BCC auditor@contoso.example
 mkdir -p "$work/msgs"
@@ -88,4 +76,4 @@ else
   fail "reused Message-ID"
 fi
 ledger_check "$work/archive" || failures=$((failures + 1))
-(( failures == 0 )) && echo "PASS: milter_attacks_e2e" || { echo "FAILED: $failures"; exit 1; }
+e2e_finish milter_attacks_e2e

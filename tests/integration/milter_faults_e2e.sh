@@ -9,24 +9,22 @@
 #   4. a client that hangs up right after the final "." (it never sees the 250 that follows the
 #      commit) and sends the message again: stored once;
 #   5. clock jumps: the milter restarted with its clock two days back, then two days ahead
-#      (libfaketime), mail flows and the archive verifies.
+#      (libfaketime), mail flows and the archive verifies;
+#   6. Postfix failing the transaction after our durable commit (a second milter answering 4xx at
+#      end of message stands in for Postfix's queue file system filling up after the commit,
+#      which cannot be timed deterministically): the client gets 4xx, retries once Postfix is
+#      well again, gets 250, and the message is stored once.
 # Usage: milter_faults_e2e.sh SOURCE_DIR BUILD_DIR   (root)
-set -euo pipefail
-export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
-pj=$2/cli/postjournal
-source "$1/scripts/lib/instance.sh"
-source "$1/tests/integration/lib/ledger.sh"
-work=$(mktemp -d)
-export LEDGER_DIR=$work
-MILTER_PID=
-cleanup() {
-  [[ -n ${MILTER_PID:-} ]] && kill -CONT "$MILTER_PID" 2>/dev/null
-  stack_down "$work"; if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
+source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
+failing_milter=
+e2e_extra_cleanup() {
+  [[ -z ${MILTER_PID:-} ]] || kill -CONT "$MILTER_PID" 2>/dev/null
+  [[ -z $failing_milter ]] || kill "$failing_milter" 2>/dev/null
 }
-trap cleanup EXIT
 stack_up "$work" "memory_limit: 64K" "$(cat <<'YAML'
   - name: relay
     tenant: acme
+    after_archive: accept
     auth: {method: ip, ips: [127.0.0.2/32, 127.0.0.1/32]}
 YAML
 )"
@@ -34,9 +32,6 @@ YAML
 postconf -c "$work/etc" -e milter_connect_timeout=3s milter_command_timeout=3s milter_content_timeout=5s
 postfix -c "$work/etc" reload >/dev/null 2>&1
 
-failures=0
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 seq_no=0
 code=
 send_one() {  # send_one: a fresh message from the relay; sets $code to the SMTP reply code
@@ -187,5 +182,36 @@ else
   fail "clock jumps: ${jumped[*]}"
 fi
 
+# --- 6. Postfix fails after our commit -----------------------------------------------------------------
+nport=$(free_port)
+"$2/bench/noop_milter" "inet:$nport@127.0.0.1" --tempfail-at-eom &
+failing_milter=$!
+wait_port "$nport" "$failing_milter"
+reloads() { grep -c 'reload -- version' "$work/maillog" || true; }
+reload_postfix() {  # reload_postfix SMTPD_MILTERS: and wait until the master has reloaded
+  local before
+  before=$(reloads)
+  postconf -c "$work/etc" -e "smtpd_milters=$1"
+  postfix -c "$work/etc" reload >/dev/null 2>&1
+  wait_for "Postfix to reload" bash -c "(( \$(grep -c 'reload -- version' '$work/maillog') > $before ))"
+}
+milters=$(postconf -c "$work/etc" -h smtpd_milters)
+reload_postfix "$milters, inet:127.0.0.1:$nport"
+seq_no=$((seq_no + 1)); id="f$seq_no@faults.test"
+f=$(ledger_message "$id" 8)
+first=$(ledger_send acme "$id" "$f" --server "127.0.0.1:$port" --local-interface 127.0.0.2 \
+  --from a@acme.test --to j@archive.test)
+committed=$("$pj" --archive-root "$work/archive" search --message-id "$id" --json | grep -c '"id"' || true)
+reload_postfix "$milters"
+kill "$failing_milter"; wait "$failing_milter" 2>/dev/null || true
+failing_milter=
+second=$(ledger_send acme "$id" "$f" --server "127.0.0.1:$port" --local-interface 127.0.0.2 \
+  --from a@acme.test --to j@archive.test)
+if [[ $first == 4* && $committed == 1 && $second == 250 ]]; then
+  ok "Postfix failed after our commit ($first), the retry got 250: stored once"
+else
+  fail "failure after commit: first $first (stored $committed), retry $second"
+fi
+
 ledger_check "$work/archive" || failures=$((failures + 1))
-(( failures == 0 )) && echo "PASS: milter_faults_e2e" || { echo "FAILED: $failures"; exit 1; }
+e2e_finish milter_faults_e2e

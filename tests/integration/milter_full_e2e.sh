@@ -6,20 +6,9 @@
 #   2. the archive's file system full (a 48 MB tmpfs, most of it taken by a filler file): 452
 #      4.3.1 (ENOSPC) without a torn delivery; the filler removed, mail flows again.
 # Run as: unshare --mount --propagation private milter_full_e2e.sh SOURCE_DIR BUILD_DIR   (root)
-set -euo pipefail
-export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
-pj=$2/cli/postjournal
-source "$1/scripts/lib/instance.sh"
-source "$1/tests/integration/lib/ledger.sh"
-work=$(mktemp -d)
+source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
+e2e_extra_cleanup() { stack_down "$work"; umount "$work/fs" 2>/dev/null; }
 export LEDGER_DIR=$work/l1  # phase 1; phase 2 (another archive root) uses $work/l2
-MILTER_PID=
-cleanup() {
-  stack_down "$work"
-  umount "$work/fs" 2>/dev/null || true
-  if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
 mkdir -p "$work/fs" "$work/l1" "$work/l2"
 mount -t tmpfs -o size=48m tmpfs "$work/fs"
 listeners=$(cat <<'YAML'
@@ -29,9 +18,6 @@ listeners=$(cat <<'YAML'
 YAML
 )
 stack_up "$work" "memory_limit: 1M" "$listeners"
-failures=0
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 seq_no=0
 code=
 send_one() {  # a fresh ~256 KB message from the relay; sets $code
@@ -86,4 +72,4 @@ send_one
 
 LEDGER_DIR=$work/l1 ledger_check "$work/archive" || failures=$((failures + 1))
 LEDGER_DIR=$work/l2 ledger_check "$work/fs/archive" || failures=$((failures + 1))
-(( failures == 0 )) && echo "PASS: milter_full_e2e" || { echo "FAILED: $failures"; exit 1; }
+e2e_finish milter_full_e2e

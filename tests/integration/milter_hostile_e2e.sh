@@ -12,16 +12,7 @@
 #   - a header longer than ~60 KB reaches the milter cut: anomaly long-header-may-be-cut.
 # The milter must still serve afterwards.
 # Usage: milter_hostile_e2e.sh SOURCE_DIR BUILD_DIR   (root)
-set -euo pipefail
-export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
-pj=$2/cli/postjournal
-source "$1/scripts/lib/instance.sh"
-source "$1/tests/integration/lib/ledger.sh"
-work=$(mktemp -d)
-export LEDGER_DIR=$work
-MILTER_PID=
-cleanup() { stack_down "$work"; if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi; }
-trap cleanup EXIT
+source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
 stack_up "$work" "memory_limit: 1M" "$(cat <<'YAML'
   - name: relay
     tenant: acme
@@ -29,9 +20,6 @@ stack_up "$work" "memory_limit: 1M" "$(cat <<'YAML'
 YAML
 )"
 mkdir -p "$work/msgs"
-failures=0
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 head_of() {  # head_of ID: the common headers
   printf 'From: a@acme.test\r\nTo: j@archive.test\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <%s>\r\n' "$1"
 }
@@ -53,11 +41,13 @@ changed_by_mta() {  # changed_by_mta ID WHY [ANOMALY]: stored once (not byte-exa
     fail "$id: stored $n times${anomaly:+, anomaly $anomaly missing}"
   fi
 }
-expect() {  # expect ID DESCRIPTION [RCPT...]: 250 (byte-exactness checked by the ledger) or 5xx
+last_ms=0
+expect() {  # expect ID DESCRIPTION [RCPT...]: sets $last_ms: 250 (byte-exactness checked by the ledger) or 5xx
   local id=$1 what=$2 start code; shift 2
   start=$(date +%s%N)
   code=$(send "$id" "$@")
   local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  last_ms=$ms
   case $code in
     250) ok "$what: 250 in $ms ms ($(stat -c %s "$work/msgs/$id.eml") bytes)" ;;
     5*) ok "$what: refused by Postfix with $code"; sed -i "/ $id /d" "$work/ledger" ;;
@@ -71,12 +61,24 @@ expect() {  # expect ID DESCRIPTION [RCPT...]: 250 (byte-exactness checked by th
   printf 'Content-Type: text/plain\r\n\r\ndeep\r\n'; } >"$work/msgs/nest@h.test.eml"
 expect nest@h.test "5,000 nested multiparts"
 
-# A million empty parts.
-{ head_of parts@h.test
-  printf 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
-  yes -- $'--b\r\n\r' | head -n 1000000 || true  # yes ends by SIGPIPE
-  printf -- '--b--\r\n'; } >"$work/msgs/parts@h.test.eml"
+# A million empty parts, and a tenth of it: the time must grow linearly, not quadratically.
+parts() {  # parts ID N
+  { head_of "$1"
+    printf 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    yes -- $'--b\r\n\r' | head -n "$2" || true  # yes ends by SIGPIPE
+    printf -- '--b--\r\n'; } >"$work/msgs/$1.eml"
+}
+parts parts10@h.test 100000
+expect parts10@h.test "100,000 empty MIME parts"
+small_ms=$last_ms
+parts parts@h.test 1000000
 expect parts@h.test "a million empty MIME parts"
+# Linear: about 10 times the time (plus a fixed SMTP cost); quadratic would be about 100 times.
+if (( last_ms < 25 * (small_ms + 50) )); then
+  ok "10 times the parts took $last_ms ms against $small_ms ms: linear"
+else
+  fail "10 times the parts took $last_ms ms against $small_ms ms: worse than linear"
+fi
 
 # One header of 1 MB (folded), and 100,000 RFC 2231 parameters.
 { head_of bighdr@h.test
@@ -146,4 +148,4 @@ n=$("$pj" --archive-root "$work/archive" search --tenant acme --address u49999@a
 { head_of after@h.test; printf 'Subject: after\r\n\r\nstill serving\r\n'; } >"$work/msgs/after@h.test.eml"
 [[ $(send after@h.test) == 250 ]] && kill -0 "$MILTER_PID" && ok "the milter still serves" || fail "milter after hostile input"
 ledger_check "$work/archive" || failures=$((failures + 1))
-(( failures == 0 )) && echo "PASS: milter_hostile_e2e" || { echo "FAILED: $failures"; exit 1; }
+e2e_finish milter_hostile_e2e

@@ -135,3 +135,32 @@ TEST(MilterSession, SpilledMessagesAreStoredExactly) {
   }
   EXPECT_EQ(files, 0u);
 }
+
+// Found by session_fuzz: an end of message without recipients must not leave its headers behind
+// for the next events (tests/data/fuzz-session/no-recipient-then-rcpt.txt is the fuzzer's input).
+TEST(MilterSession, AnEndWithoutRecipientsLeavesNothingBehind) {
+  test::TempDir dir;
+  auto rt = runtime(dir.path());
+  Session s(rt);
+  s.connect("192.0.2.5");
+  s.mail_from("<a@acme.test>", "");
+  s.header("From", " a@acme.test");
+  s.end_of_headers();
+  s.body("first\r\n");
+  EXPECT_EQ(s.end_of_message({"Q1", "", ""}, [] {}).action, Action::kTempfail);
+  // A RCPT without a new MAIL FROM is refused, and its message is not stored.
+  EXPECT_EQ(s.rcpt("<j@arch.test>").action, Action::kTempfail);
+  s.header("From", " b@acme.test");
+  s.end_of_headers();
+  s.body("second\r\n");
+  EXPECT_EQ(s.end_of_message({"Q2", "", ""}, [] {}).action, Action::kTempfail);
+  EXPECT_EQ(rt->archive_for("acme")->count(), 0u);
+  // A proper transaction afterwards stores exactly its own bytes.
+  EXPECT_EQ(send(s, "a@acme.test", "j@arch.test", "third", "third\r\n").action, Action::kDiscard);
+  auto a = rt->archive_for("acme");
+  auto d = a->get(1);
+  ASSERT_TRUE(d);
+  std::string raw;
+  a->read(d->content_sha256, 0, d->size, [&](std::string_view p) { raw += p; });
+  EXPECT_EQ(raw, "From: a@acme.test\r\nSubject: third\r\n\tcontinued\r\n\r\nthird\r\n");
+}
