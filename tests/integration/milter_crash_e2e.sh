@@ -4,20 +4,9 @@
 # once and byte-exact; a message that got 4xx may be absent or present, but never torn; verify
 # passes. Postfix answers 4xx while the milter is down (milter_default_action = tempfail).
 # Usage: milter_crash_e2e.sh SOURCE_DIR BUILD_DIR   (root)
-set -euo pipefail
-export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
-pj=$2/cli/postjournal
-source "$1/scripts/lib/instance.sh"
-source "$1/tests/integration/lib/ledger.sh"
-work=$(mktemp -d)
-export LEDGER_DIR=$work
-MILTER_PID=
+source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
 senders=()
-cleanup() {
-  for p in "${senders[@]}"; do kill "$p" 2>/dev/null || true; done
-  stack_down "$work"; rm -rf "$work"
-}
-trap cleanup EXIT
+e2e_extra_cleanup() { for p in "${senders[@]}"; do kill "$p" 2>/dev/null || true; done; }
 mkdir -p "$work/msgs"
 stack_up "$work" "memory_limit: 64K" "$(cat <<'YAML'
   - name: relay
@@ -48,5 +37,5 @@ senders=()
 acked=$(grep -c ' 250$' "$work/ledger" || true)
 echo "milter killed $kills times; $acked messages acknowledged"
 [[ $acked -gt 0 ]] || { echo "FAIL: nothing was acknowledged"; exit 1; }
-ledger_check "$work/archive"
-echo "every acknowledged message is stored exactly once and byte-exact"
+ledger_check "$work/archive" || failures=$((failures + 1))
+e2e_finish milter_sigkill_under_load
