@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
       producers.emplace_back([&, t] {
         for (std::size_t i; (i = next++) < o.messages;) {
           archive::Delivery d;
-          d.received = static_cast<util::TimeUs>(i);
-          d.source = "bench";
+          d.transport.received = static_cast<util::TimeUs>(i);
+          d.transport.source = "bench";
           auto bytes = archive::MessageBytes::from_string(corpus.message(i));
           auto t0 = Clock::now();
           auto r = a->store(std::move(d), std::move(bytes));

@@ -1,4 +1,5 @@
-// postjournal import: store files as deliveries through the ingest path.
+// postjournal import: store files as deliveries through the ingest Service, up to kInFlight at a
+// time so that the writer group-commits them.
 #include <deque>
 #include <iostream>
 #include <optional>
@@ -42,10 +43,13 @@ int run_import(const Context& ctx, const Args& args) {
   facts.received = parse_time_option(args, "received").value_or(0);
   bool json = args.has("json");
 
-  auto archive = ctx.open_for_write(tenant);
+  ingest::Service& service = ctx.service();
+  ctx.open_for_write(tenant);  // an archive that cannot be opened is one error, not one per file
+  ingest::StoreOptions opts;
+  opts.record_state = false;  // an import is not a mail source that status watches
   struct InFlight {
     std::string file;
-    std::future<archive::StoreResult> result;
+    ingest::Service::Ticket ticket;
   };
   std::deque<InFlight> pending;
   util::JsonWriter w;
@@ -54,13 +58,13 @@ int run_import(const Context& ctx, const Args& args) {
   auto finish_one = [&] {
     InFlight f = std::move(pending.front());
     pending.pop_front();
-    archive::StoreResult r = f.result.get();
+    ingest::Report r = service.wait(f.ticket, opts);
     if (!r.ok()) {
-      std::cerr << "postjournal: " << f.file << ": not stored: " << r.error << "\n";
-      status = r.status == archive::StoreStatus::kFull ? kExitTempFail : kExitSoftware;
+      std::cerr << "postjournal: " << f.file << ": not stored: " << r.detail << "\n";
+      status = r.outcome == util::Outcome::kArchiveFull ? kExitTempFail : kExitSoftware;
       return;
     }
-    std::string id = archive::DeliveryId{tenant, r.seq}.str();
+    std::string id = r.id();
     if (json) {
       w.begin_object().key("file").value(f.file).key("id").value(id);
       w.key("duplicate_content").value(r.content_existed).end_object();
@@ -78,9 +82,7 @@ int run_import(const Context& ctx, const Args& args) {
       status = e.code();
       continue;
     }
-    archive::MessageBytes bytes = std::move(*input);
-    archive::Delivery d = ingest::make_delivery(facts, bytes);
-    pending.push_back({file, archive->submit(std::move(d), std::move(bytes))});
+    pending.push_back({file, service.submit(tenant, facts, std::move(*input), opts)});
     if (pending.size() >= kInFlight) finish_one();
   }
   while (!pending.empty()) finish_one();

@@ -28,7 +28,7 @@ int run_tenants(const Context& ctx, const Args& args) {
     auto a = ctx.open_existing(t);
     auto last = a->list({}, 1);
     std::uint64_t count = a->count();
-    std::string when = last.empty() ? "" : util::format_iso8601(last.front().received);
+    std::string when = last.empty() ? "" : util::format_iso8601(last.front().transport.received);
     w.begin_object().key("tenant").value(t.str()).key("deliveries").value(count);
     w.key("last_received").string_or_null(when).end_object();
     std::string name = t.str();

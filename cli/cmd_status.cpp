@@ -31,7 +31,7 @@ std::uint64_t no_tenant_queue(const Context& ctx) {
 std::map<std::string, state::SourceState> recorded(const Context& ctx) {
   struct stat st {};
   if (::stat((ctx.root + "/_state/data.mdb").c_str(), &st) != 0) return {};
-  return state::StateStore::open(ctx.root)->all();
+  return ctx.service().state().all();
 }
 
 }  // namespace

@@ -23,13 +23,13 @@ std::string unassigned_reason(const archive::Delivery& d) {
   for (const auto& a : d.anomalies) {
     if (a.rfind(kPrefix, 0) == 0) return a.substr(kPrefix.size());
   }
-  return d.source == "import" ? "imported without a tenant" : "";
+  return d.transport.source == "import" ? "imported without a tenant" : "";
 }
 
 std::vector<std::string> recipients_of(const archive::Delivery& d) {
   std::vector<std::string> out;
   for (const auto& r : d.envelope.recipients) out.push_back(r.address);
-  return out.empty() ? d.rcpt_to : out;
+  return out.empty() ? d.transport.rcpt_to : out;
 }
 
 std::string abbreviated(const std::vector<std::string>& v) {
@@ -143,7 +143,7 @@ int run_queue(const Context& ctx, const Args& args) {
       w.begin_object();
       summary_json(w, Listed{t, d});
       w.key("smtp_recipients").begin_array();
-      for (const auto& r : d.rcpt_to) w.value(r);
+      for (const auto& r : d.transport.rcpt_to) w.value(r);
       w.end_array();
       w.key("reason").string_or_null(unassigned_reason(d)).end_object();
     }
@@ -155,8 +155,8 @@ int run_queue(const Context& ctx, const Args& args) {
             << pad("SENDER", 28) << "  " << pad("RECIPIENTS", 28) << "  REASON\n";
   for (const auto& d : items) {
     std::cout << pad(archive::DeliveryId{t, d.seq}.str(), 16) << "  "
-              << util::format_iso8601(d.received) << "  " << pad(printable(d.source), 14) << "  "
-              << pad(printable(d.envelope.sender.empty() ? d.mail_from : d.envelope.sender), 28)
+              << util::format_iso8601(d.transport.received) << "  " << pad(printable(d.transport.source), 14) << "  "
+              << pad(printable(d.envelope.sender.empty() ? d.transport.mail_from : d.envelope.sender), 28)
               << "  " << pad(printable(abbreviated(recipients_of(d))), 28) << "  "
               << printable(unassigned_reason(d)) << "\n";
   }
@@ -191,7 +191,7 @@ int run_assign(const Context& ctx, const Args& args) {
     copy.assigned_from = id.str();
     auto r = to->store(std::move(copy), archive::MessageBytes::from_string(std::move(bytes)));
     if (!r.ok())
-      throw CommandError(kExitTempFail, "storing into " + target->str() + ": " + r.error);
+      throw CommandError(kExitTempFail, "storing into " + target->str() + ": " + r.detail);
     seq = r.seq;
   }
   archive::AuditEntry e = new_entry("assign", reason);

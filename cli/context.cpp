@@ -1,12 +1,20 @@
 #include "context.hpp"
 
-#include "ingest/open_archive.hpp"
 #include "util/strings.hpp"
 
 namespace postjournal::cli {
 
+ingest::Service& Context::service() const {
+  if (!service_) {
+    auto c = std::make_shared<config::Config>(config);
+    c->archive_root = root;
+    service_ = std::make_shared<ingest::Service>(std::move(c));
+  }
+  return *service_;
+}
+
 std::shared_ptr<archive::TenantArchive> Context::open_for_write(const archive::TenantId& t) const {
-  return archive::Registry::instance().open(root, t, ingest::archive_options(config));
+  return service().archive(t);
 }
 
 std::shared_ptr<archive::TenantArchive> Context::open_existing(const archive::TenantId& t) const {

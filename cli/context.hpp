@@ -1,5 +1,7 @@
-// What every subcommand needs: the configuration, the archive root and access to tenant archives.
-// Read commands must never create an archive: open_existing() refuses a tenant without one.
+// What every subcommand needs: the configuration, the archive root and access to tenant archives
+// through the process's one ingest::Service (made on first use, with archive.root set to
+// --archive-root when given). Read commands must never create an archive: open_existing()
+// refuses a tenant without one. Single-threaded use.
 #pragma once
 
 #include <memory>
@@ -10,6 +12,7 @@
 #include "archive/registry.hpp"
 #include "args.hpp"
 #include "config/config.hpp"
+#include "ingest/ingest.hpp"
 
 namespace postjournal::cli {
 
@@ -36,6 +39,8 @@ struct Context {
   config::Config config;
   std::string root;
 
+  // The ingest Service for `root`. Throws when it cannot be made.
+  ingest::Service& service() const;
   // Opens (creating if needed) a tenant archive for writing.
   std::shared_ptr<archive::TenantArchive> open_for_write(const archive::TenantId& t) const;
   // Opens an existing archive; CommandError when the tenant has none.
@@ -44,6 +49,9 @@ struct Context {
   std::optional<archive::TenantId> selected_tenant(const Args& args) const;
   // The selected tenant, or every archive under the root.
   std::vector<archive::TenantId> selected_or_all(const Args& args) const;
+
+ private:
+  mutable std::shared_ptr<ingest::Service> service_;
 };
 
 archive::DeliveryId parse_id(const std::string& text);

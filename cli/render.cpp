@@ -7,7 +7,7 @@ namespace postjournal::cli {
 namespace {
 
 std::string sender_of(const archive::Delivery& d) {
-  return d.envelope.sender.empty() ? d.mail_from : d.envelope.sender;
+  return d.envelope.sender.empty() ? d.transport.mail_from : d.envelope.sender;
 }
 
 std::string id_of(const Listed& l) {
@@ -65,8 +65,8 @@ void append_envelope_lines(std::string& out, const journal::JournalEnvelope& e) 
 
 void sort_newest_first(std::vector<Listed>& v) {
   std::stable_sort(v.begin(), v.end(), [](const Listed& a, const Listed& b) {
-    if (a.delivery.received != b.delivery.received)
-      return a.delivery.received > b.delivery.received;
+    if (a.delivery.transport.received != b.delivery.transport.received)
+      return a.delivery.transport.received > b.delivery.transport.received;
     if (a.tenant != b.tenant) return a.tenant < b.tenant;
     return a.delivery.seq > b.delivery.seq;
   });
@@ -79,7 +79,7 @@ std::string list_text(const std::vector<Listed>& v) {
                     pad("SENDER", 30) + "  SUBJECT\n";
   for (const auto& l : v) {
     const auto& d = l.delivery;
-    out += pad(id_of(l), id_w) + "  " + util::format_iso8601(d.received) + "  " +
+    out += pad(id_of(l), id_w) + "  " + util::format_iso8601(d.transport.received) + "  " +
            pad(std::to_string(d.size), 9) + "  " + pad(printable(sender_of(d)), 30) + "  " +
            printable(d.envelope.subject) + "\n";
   }
@@ -91,7 +91,7 @@ void summary_json(util::JsonWriter& w, const Listed& l) {
   const auto& d = l.delivery;
   w.key("id").value(id_of(l));
   w.key("tenant").value(l.tenant.str());
-  w.key("received").value(util::format_iso8601(d.received));
+  w.key("received").value(util::format_iso8601(d.transport.received));
   w.key("sha256").value(util::to_hex(d.content_sha256));
   w.key("size").value(d.size);
   w.key("message_id").string_or_null(d.envelope.message_id);
@@ -99,7 +99,7 @@ void summary_json(util::JsonWriter& w, const Listed& l) {
   w.key("recipients").begin_array();
   for (const auto& r : d.envelope.recipients) w.value(r.address);
   w.end_array();
-  w.key("source").value(d.source);
+  w.key("source").value(d.transport.source);
   w.key("subject").value(d.envelope.subject);
 }
 
@@ -121,22 +121,22 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   util::JsonWriter w;
   w.begin_object();
   summary_json(w, l);
-  w.key("client_ip").string_or_null(d.client_ip);
-  w.key("helo").string_or_null(d.helo);
-  w.key("tls_version").string_or_null(d.tls_version);
-  w.key("tls_cipher").string_or_null(d.tls_cipher);
-  w.key("sasl_login").string_or_null(d.sasl_login);
-  w.key("spf_result").string_or_null(d.spf_result);
-  w.key("queue_id").string_or_null(d.queue_id);
-  w.key("fetch_server").string_or_null(d.fetch_server);
-  w.key("fetch_protocol").string_or_null(d.fetch_protocol);
-  w.key("fetch_uid").string_or_null(d.fetch_uid);
-  w.key("tls_peer").string_or_null(d.tls_peer);
+  w.key("client_ip").string_or_null(d.transport.client_ip);
+  w.key("helo").string_or_null(d.transport.helo);
+  w.key("tls_version").string_or_null(d.transport.tls_version);
+  w.key("tls_cipher").string_or_null(d.transport.tls_cipher);
+  w.key("sasl_login").string_or_null(d.transport.sasl_login);
+  w.key("spf_result").string_or_null(d.transport.spf_result);
+  w.key("queue_id").string_or_null(d.transport.queue_id);
+  w.key("fetch_server").string_or_null(d.transport.fetch_server);
+  w.key("fetch_protocol").string_or_null(d.transport.fetch_protocol);
+  w.key("fetch_uid").string_or_null(d.transport.fetch_uid);
+  w.key("tls_peer").string_or_null(d.transport.tls_peer);
   w.key("assigned_from").string_or_null(d.assigned_from);
   w.key("original_sha256").value(util::to_hex(d.original_sha256));
-  w.key("mail_from").value(d.mail_from);
+  w.key("mail_from").value(d.transport.mail_from);
   w.key("rcpt_to");
-  string_list(w, d.rcpt_to);
+  string_list(w, d.transport.rcpt_to);
   w.key("envelope").begin_object();
   w.key("format").value(e.format);
   w.key("wrapped_in_ndr").value(e.wrapped_in_ndr);
@@ -163,24 +163,24 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   std::string out;
   auto line = [&out](const char* label, std::string_view value) { append_line(out, label, value); };
   line("id:", id_of(l));
-  line("received:", util::format_iso8601(d.received));
-  line("source:", d.source);
+  line("received:", util::format_iso8601(d.transport.received));
+  line("source:", d.transport.source);
   line("size:", std::to_string(d.size));
   line("sha256:", util::to_hex(d.content_sha256));
   if (d.original_sha256 != d.content_sha256)
     line("original sha256:", util::to_hex(d.original_sha256));
-  line("client:", d.client_ip);
-  line("helo:", d.helo);
-  line("tls:", d.tls_cipher.empty() ? d.tls_version : d.tls_version + " " + d.tls_cipher);
-  line("sasl login:", d.sasl_login);
-  line("spf:", d.spf_result);
-  line("queue id:", d.queue_id);
-  line("fetched from:", d.fetch_server.empty() ? "" : d.fetch_protocol + "://" + d.fetch_server);
-  line("mailbox uid:", d.fetch_uid);
-  line("tls peer:", d.tls_peer);
+  line("client:", d.transport.client_ip);
+  line("helo:", d.transport.helo);
+  line("tls:", d.transport.tls_cipher.empty() ? d.transport.tls_version : d.transport.tls_version + " " + d.transport.tls_cipher);
+  line("sasl login:", d.transport.sasl_login);
+  line("spf:", d.transport.spf_result);
+  line("queue id:", d.transport.queue_id);
+  line("fetched from:", d.transport.fetch_server.empty() ? "" : d.transport.fetch_protocol + "://" + d.transport.fetch_server);
+  line("mailbox uid:", d.transport.fetch_uid);
+  line("tls peer:", d.transport.tls_peer);
   line("assigned from:", d.assigned_from);
-  line("mail from:", d.mail_from);
-  for (const auto& r : d.rcpt_to) line("rcpt to:", r);
+  line("mail from:", d.transport.mail_from);
+  for (const auto& r : d.transport.rcpt_to) line("rcpt to:", r);
   append_envelope_lines(out, e);
   if (e.format != "plain" && !e.format.empty()) {
     line("original:",

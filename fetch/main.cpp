@@ -85,13 +85,15 @@ const config::Mailbox* find_mailbox(const config::Config& c, const std::string& 
   return nullptr;
 }
 
-int run_once(const config::Config& c, const std::string& only) {
+int run_once(std::shared_ptr<const config::Config> config, const std::string& only) {
+  const config::Config& c = *config;
+  ingest::Service service(config);
   std::atomic<bool> stop{false};
   int status = 0;
   for (const auto& m : c.mailboxes) {
     if (only.empty() ? !m.active : m.name != only) continue;
     try {
-      fetch::PullReport r = fetch::pull(c, m, stop);
+      fetch::PullReport r = fetch::pull(service, c, m, stop);
       std::cout << m.name << ": " << r.listed << " listed, " << r.archived << " archived, "
                 << r.already << " already archived, " << r.deleted << " deleted (" << r.protocol
                 << "://" << r.server << ")\n";
@@ -146,7 +148,8 @@ int run_daemon(std::shared_ptr<const config::Config> c, const std::string& path,
   for (const auto& m : c->mailboxes) active += m.active ? 1 : 0;
   util::log(util::LogLevel::kInfo,
             "starting archive=" + c->archive_root + " mailboxes=" + std::to_string(active));
-  fetch::Scheduler sched(std::move(c));
+  ingest::Service service(c);  // after daemon(): the archives are opened in this process
+  fetch::Scheduler sched(service, std::move(c));
   std::thread signals(signal_loop, &sched, path);
   sched.run();
   signals.join();
@@ -208,6 +211,6 @@ int main(int argc, char** argv) {
     }
   }
   if (!validate.empty()) return run_validate(*find_mailbox(*c, validate));
-  if (once) return run_once(*c, only);
+  if (once) return run_once(c, only);
   return run_daemon(std::move(c), path, foreground);
 }

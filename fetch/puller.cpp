@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "ingest/ingest.hpp"
-#include "ingest/open_archive.hpp"
 #include "state/source_state.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -82,34 +81,26 @@ ConnectionFacts validate(const config::Mailbox& m, std::vector<std::string>* fol
 
 namespace {
 
-void note(const config::Config& c, const std::function<void(state::StateStore&)>& fn) {
-  try {
-    fn(*state::StateStore::open(c.archive_root));
-  } catch (const std::exception& e) {
-    util::log(util::LogLevel::kWarning, "cannot record source state: " + std::string(e.what()));
-  }
-}
-
-PullReport pull_locked(const config::Config& c, const config::Mailbox& m,
-                       const std::atomic<bool>& stop);
+PullReport pull_locked(ingest::Service& service, const config::Config& c,
+                       const config::Mailbox& m, const std::atomic<bool>& stop);
 
 }  // namespace
 
-PullReport pull(const config::Config& c, const config::Mailbox& m, const std::atomic<bool>& stop) {
+PullReport pull(ingest::Service& service, const config::Config& c, const config::Mailbox& m,
+                const std::atomic<bool>& stop) {
   try {
-    PullReport r = pull_locked(c, m, stop);
+    PullReport r = pull_locked(service, c, m, stop);
     if (r.archived == 0) {
-      note(c, [&](state::StateStore& s) {
-        s.update(m.name, [](state::SourceState& st) { st.failing = false; });
-      });
+      try {  // a pull that found nothing new still ends a failing episode
+        service.state().update(m.name, [](state::SourceState& st) { st.failing = false; });
+      } catch (const std::exception& e) {
+        util::log(util::LogLevel::kWarning, "cannot record source state: " + std::string(e.what()));
+      }
     }
     return r;
   } catch (const FetchError& e) {
     if (e.failure() != Failure::kBusy) {
-      note(c, [&](state::StateStore& s) {
-        s.record_failure(m.name, util::now_us(),
-                         std::string(failure_name(e.failure())) + ": " + e.what());
-      });
+      service.record_failure(m.name, std::string(failure_name(e.failure())) + ": " + e.what());
     }
     throw;
   }
@@ -117,12 +108,12 @@ PullReport pull(const config::Config& c, const config::Mailbox& m, const std::at
 
 namespace {
 
-PullReport pull_locked(const config::Config& c, const config::Mailbox& m,
-                       const std::atomic<bool>& stop) {
+PullReport pull_locked(ingest::Service& service, const config::Config& c,
+                       const config::Mailbox& m, const std::atomic<bool>& stop) {
   util::UniqueFd lock = lock_mailbox(c.archive_root, m.name);
   std::shared_ptr<archive::TenantArchive> archive;
   try {
-    archive = ingest::open_archive(c, m.tenant);
+    archive = service.archive(ingest::Service::tenant_of(m.tenant));
   } catch (const std::exception& e) {
     throw FetchError(Failure::kArchive, std::string("cannot open the archive: ") + e.what());
   }
@@ -150,20 +141,20 @@ PullReport pull_locked(const config::Config& c, const config::Mailbox& m,
       } else {
         std::string raw = store.fetch(rm);
         std::uint64_t size = raw.size();
-        auto r = ingest::ingest(*archive, facts_for(m, cf, rm),
-                                archive::MessageBytes::from_string(std::move(raw)));
+        // Failures are recorded by the pull (with their class), not per message.
+        ingest::StoreOptions opts;
+        opts.record_state = false;
+        ingest::Report r = service.store(archive->tenant(), facts_for(m, cf, rm),
+                                         archive::MessageBytes::from_string(std::move(raw)), opts);
         if (!r.ok()) {
-          throw FetchError(Failure::kArchive, "message " + rm.uid + " not archived: " + r.error);
+          throw FetchError(Failure::kArchive, "message " + rm.uid + " not archived: " + r.detail);
         }
         ++rep.archived;
         rep.bytes += size;
-        rep.last_id = archive::DeliveryId{archive->tenant(), r.seq}.str();
-        note(c, [&](state::StateStore& s) {
-          s.record_message(m.name, util::now_us(), rep.last_id, size);
-        });
-        util::log(util::LogLevel::kInfo,
-                  "mailbox=" + m.name + ": stored tenant=" + archive->tenant().str() + " id=" +
-                      rep.last_id + " uid=\"" + rm.uid + "\" size=" + std::to_string(size));
+        rep.last_id = r.id();
+        service.record_stored(m.name, rep.last_id, size);
+        util::log(util::LogLevel::kInfo, "mailbox=" + m.name + ": stored " + r.log_fields() +
+                                             " uid=\"" + rm.uid + "\"");
       }
       if (m.delete_after_indexing) {
         store.mark_deleted(rm);

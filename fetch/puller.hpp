@@ -7,7 +7,8 @@
 // found in the archive is not fetched again (keep mode imports each message once; after a crash
 // between commit and delete, the next run just deletes it). The archive marker is written in the
 // same transaction as the delivery, so there is no window in which a message is archived but
-// not known to be. A per-mailbox lock file under <archive_root>/_fetch/ keeps two processes from
+// not known to be. Messages go through the process's ingest::Service (the one path from bytes to
+// a durable delivery, which also records the mailbox's source state). A per-mailbox lock file under <archive_root>/_fetch/ keeps two processes from
 // pulling the same mailbox at once. Not thread-safe per mailbox; different mailboxes may be
 // pulled in parallel.
 #pragma once
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "ingest/ingest.hpp"
 #include "mail_store.hpp"
 
 namespace postjournal::fetch {
@@ -37,7 +39,8 @@ struct PullReport {
 // Pulls every message now in the mailbox. Stops early (cleanly) when `stop` becomes true.
 // Throws FetchError; whatever was archived before the failure stays archived and is the only
 // thing deleted.
-PullReport pull(const config::Config& c, const config::Mailbox& m, const std::atomic<bool>& stop);
+PullReport pull(ingest::Service& service, const config::Config& c, const config::Mailbox& m,
+                const std::atomic<bool>& stop);
 
 // Connects, authenticates and lists folders; with `folders_out`, the folder names. Throws
 // FetchError naming the failure (also for a missing folder).

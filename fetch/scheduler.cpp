@@ -17,9 +17,11 @@ std::chrono::seconds next_backoff(std::chrono::seconds previous) {
   return std::min(previous * 2, kMaxBackoff);
 }
 
-Scheduler::Scheduler(std::shared_ptr<const config::Config> c) : config_(std::move(c)) {}
+Scheduler::Scheduler(ingest::Service& service, std::shared_ptr<const config::Config> c)
+    : service_(service), config_(std::move(c)) {}
 
 void Scheduler::reload(std::shared_ptr<const config::Config> c) {
+  service_.reconfigure(c);
   {
     std::lock_guard lock(mu_);
     config_ = std::move(c);
@@ -36,7 +38,7 @@ void Scheduler::stop() {
 void Scheduler::poll(const config::Config& c, const config::Mailbox& m, MailboxHealth& h) {
   auto interval = std::chrono::seconds(m.poll_interval);
   try {
-    PullReport r = pull(c, m, stop_);
+    PullReport r = pull(service_, c, m, stop_);
     if (h.failing) {
       util::log(util::LogLevel::kInfo, "mailbox=" + m.name + " recovered after " +
                                            std::to_string(h.failures) + " failed attempts");

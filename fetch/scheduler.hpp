@@ -15,6 +15,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "ingest/ingest.hpp"
 #include "mail_store.hpp"
 
 namespace postjournal::fetch {
@@ -35,18 +36,21 @@ struct MailboxHealth {
 
 class Scheduler {
  public:
-  explicit Scheduler(std::shared_ptr<const config::Config> c);
+  // Pulls through `service`, which must outlive the Scheduler.
+  Scheduler(ingest::Service& service, std::shared_ptr<const config::Config> c);
 
   // Polls until stop(). Returns when stopped.
   void run();
-  // Replaces the configuration; mailboxes keep their health by name, and failing ones are retried
-  // at once (the reload may have fixed them).
+  // Replaces the configuration (and the Service's: ingest::Service::reconfigure, which throws when
+  // archive.root changed; then nothing changes); mailboxes keep their health by name, and failing
+  // ones are retried at once (the reload may have fixed them).
   void reload(std::shared_ptr<const config::Config> c);
   void stop();
 
  private:
   void poll(const config::Config& c, const config::Mailbox& m, MailboxHealth& h);
 
+  ingest::Service& service_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::shared_ptr<const config::Config> config_;

@@ -3,9 +3,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <atomic>
 #include <cstring>
+#include <memory>
 #include <string>
 
+#include "replies.hpp"
 #include "session.hpp"
 #include "util/log.hpp"
 
@@ -13,8 +16,26 @@ namespace postjournal::milter {
 
 namespace {
 
-Session* session_of(SMFICTX* ctx) {
-  return static_cast<Session*>(smfi_getpriv(ctx));
+std::atomic<bool> g_no_reply{true};
+
+// libmilter's private pointer: created at negotiation (or connect), deleted at close.
+struct Connection {
+  unsigned long no_reply = 0;  // the SMFIP_NR_* flags agreed for this connection
+  std::unique_ptr<Session> session;
+};
+
+Connection* connection_of(SMFICTX* ctx) {
+  return static_cast<Connection*>(smfi_getpriv(ctx));
+}
+
+Connection* ensure_connection(SMFICTX* ctx) {
+  Connection* c = connection_of(ctx);
+  if (c == nullptr) {
+    auto owned = std::make_unique<Connection>();
+    if (smfi_setpriv(ctx, owned.get()) != MI_SUCCESS) return nullptr;
+    c = owned.release();  // owned by libmilter's private pointer until on_close
+  }
+  return c;
 }
 
 std::string macro(SMFICTX* ctx, const char* name) {
@@ -22,14 +43,16 @@ std::string macro(SMFICTX* ctx, const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-sfsistat to_milter(SMFICTX* ctx, const Reply& r) {
-  if (!r.rcode.empty()) {
-    std::string text = r.text;
-    for (char& c : text) {
-      if (c == '%' || c == '\r' || c == '\n') c = ' ';  // smfi_setreply formats and lines
-    }
-    smfi_setreply(ctx, const_cast<char*>(r.rcode.c_str()), const_cast<char*>(r.xcode.c_str()),
-                  const_cast<char*>(text.c_str()));
+std::string arg(const char* s) {
+  return s == nullptr ? std::string() : std::string(s);
+}
+
+sfsistat to_milter(SMFICTX* ctx, util::Outcome o) {
+  const Reply& r = reply_for(o);
+  if (r.rcode[0] != '\0') {
+    // The texts are fixed (replies.cpp): no '%' or line breaks, which smfi_setreply would read.
+    smfi_setreply(ctx, const_cast<char*>(r.rcode), const_cast<char*>(r.xcode),
+                  const_cast<char*>(r.text));
   }
   switch (r.action) {
     case Action::kContinue:
@@ -46,20 +69,44 @@ sfsistat to_milter(SMFICTX* ctx, const Reply& r) {
   return SMFIS_TEMPFAIL;
 }
 
-// The one exception barrier: a Session step that throws becomes 451 4.3.0.
+void log_failure(const char* step, const char* what) {
+  util::log(util::LogLevel::kError, std::string("milter ") + step + " failed: " + what);
+}
+
+// The one exception barrier for steps that answer: `f` (argument conversion included) runs
+// inside it; an exception becomes kInternal (451 4.3.0) and resets the message.
 template <class F>
 sfsistat guarded(SMFICTX* ctx, const char* step, F&& f) {
   try {
-    Session* s = session_of(ctx);
-    if (s == nullptr) return to_milter(ctx, {Action::kTempfail, "451", "4.3.0", "no session"});
-    return to_milter(ctx, f(*s));
+    Connection* c = connection_of(ctx);
+    if (c == nullptr || !c->session) return to_milter(ctx, util::Outcome::kInternal);
+    return to_milter(ctx, f(*c->session));
   } catch (const std::exception& e) {
-    util::log(util::LogLevel::kError, std::string("milter ") + step + " failed: " + e.what());
+    log_failure(step, e.what());
   } catch (...) {
-    util::log(util::LogLevel::kError, std::string("milter ") + step + " failed");
+    log_failure(step, "unknown exception");
   }
-  if (Session* s = session_of(ctx)) s->abort();
-  return to_milter(ctx, {Action::kTempfail, "451", "4.3.0", "archive error, try again later"});
+  Connection* c = connection_of(ctx);
+  if (c != nullptr && c->session) c->session->abort();
+  return to_milter(ctx, util::Outcome::kInternal);
+}
+
+// The barrier for steps that may have been negotiated as no-reply (`flag`): `f` runs inside it;
+// an exception is remembered by the Session and answered at end of message. Returns
+// SMFIS_NOREPLY when the MTA agreed not to wait for this step's answer.
+template <class F>
+sfsistat quiet(SMFICTX* ctx, unsigned long flag, const char* step, F&& f) {
+  Connection* c = connection_of(ctx);
+  try {
+    if (c != nullptr && c->session) f(*c->session);
+  } catch (const std::exception& e) {
+    log_failure(step, e.what());
+    if (c != nullptr && c->session) c->session->fail_later(std::string(step) + ": " + e.what());
+  } catch (...) {
+    log_failure(step, "unknown exception");
+    if (c != nullptr && c->session) c->session->fail_later(step);
+  }
+  return c != nullptr && (c->no_reply & flag) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 std::string address_of(const sockaddr* sa) {
@@ -77,85 +124,112 @@ std::string address_of(const sockaddr* sa) {
   return buf;
 }
 
-sfsistat on_negotiate(SMFICTX*, unsigned long, unsigned long f1, unsigned long, unsigned long,
+sfsistat on_negotiate(SMFICTX* ctx, unsigned long, unsigned long f1, unsigned long, unsigned long,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2,
                       unsigned long* pf3) {
-  *pf0 = 0;                       // no modification actions
-  *pf1 = f1 & SMFIP_HDR_LEADSPC;  // header values exactly as received, leading space included
+  unsigned long want = SMFIP_HDR_LEADSPC;  // header values exactly as received
+  if (g_no_reply.load()) want |= no_reply_flags();
+  *pf0 = 0;  // no modification actions
+  *pf1 = f1 & want;
   *pf2 = 0;
   *pf3 = 0;
-  return SMFIS_CONTINUE;
-}
-
-sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* addr) {
   try {
-    auto rt = CurrentRuntime::get();
-    auto* s = new Session(rt);  // owned by libmilter's private pointer until on_close
-    smfi_setpriv(ctx, s);
+    Connection* c = ensure_connection(ctx);
+    if (c == nullptr) return SMFIS_TEMPFAIL;
+    c->no_reply = *pf1 & no_reply_flags();
   } catch (...) {
     return SMFIS_TEMPFAIL;
   }
-  std::string ip = address_of(addr);
-  return guarded(ctx, "connect", [&](Session& s) { return s.connect(ip); });
+  return SMFIS_CONTINUE;
+}
+
+// A connection whose Session could not be made answers 451 at MAIL FROM (guarded()).
+sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* addr) {
+  Connection* c = nullptr;
+  try {
+    c = ensure_connection(ctx);
+    if (c != nullptr) {
+      c->session = std::make_unique<Session>(CurrentRuntime::get(), process_service());
+      c->session->connect(address_of(addr));
+    }
+  } catch (const std::exception& e) {
+    log_failure("connect", e.what());
+    if (c != nullptr) c->session.reset();
+  } catch (...) {
+    log_failure("connect", "unknown exception");
+    if (c != nullptr) c->session.reset();
+  }
+  return c != nullptr && (c->no_reply & SMFIP_NR_CONN) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 sfsistat on_helo(SMFICTX* ctx, char* helo) {
-  return guarded(ctx, "helo", [&](Session& s) { return s.helo(helo ? helo : ""); });
+  return quiet(ctx, SMFIP_NR_HELO, "helo", [&](Session& s) { s.helo(arg(helo)); });
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
-  std::string from = argv && argv[0] ? argv[0] : "";
-  std::string sasl = macro(ctx, "{auth_authen}");
-  return guarded(ctx, "mail", [&](Session& s) { return s.mail_from(from, sasl); });
+  return guarded(ctx, "mail", [&](Session& s) {
+    return s.mail_from(argv != nullptr ? arg(argv[0]) : std::string(),
+                       macro(ctx, "{auth_authen}"));
+  });
 }
 
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
-  std::string rcpt = argv && argv[0] ? argv[0] : "";
-  return guarded(ctx, "rcpt", [&](Session& s) { return s.rcpt(rcpt); });
+  return guarded(ctx, "rcpt", [&](Session& s) {
+    return s.rcpt(argv != nullptr ? arg(argv[0]) : std::string());
+  });
 }
 
-sfsistat on_data(SMFICTX*) {
-  return SMFIS_CONTINUE;
+sfsistat on_data(SMFICTX* ctx) {
+  return quiet(ctx, SMFIP_NR_DATA, "data", [](Session&) {});
 }
 
-sfsistat on_unknown(SMFICTX*, const char*) {
-  return SMFIS_CONTINUE;
+sfsistat on_unknown(SMFICTX* ctx, const char*) {
+  return quiet(ctx, SMFIP_NR_UNKN, "unknown", [](Session&) {});
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
-  std::string n = name ? name : "";
-  std::string v = value ? value : "";
-  return guarded(ctx, "header", [&](Session& s) { return s.header(n, v); });
+  return quiet(ctx, SMFIP_NR_HDR, "header",
+               [&](Session& s) { s.header(arg(name), arg(value)); });
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
-  return guarded(ctx, "eoh", [](Session& s) { return s.end_of_headers(); });
+  return quiet(ctx, SMFIP_NR_EOH, "eoh", [](Session& s) { s.end_of_headers(); });
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
-  std::string_view bytes(reinterpret_cast<const char*>(chunk), len);
-  return guarded(ctx, "body", [&](Session& s) { return s.body(bytes); });
+  return quiet(ctx, SMFIP_NR_BODY, "body", [&](Session& s) {
+    s.body(std::string_view(reinterpret_cast<const char*>(chunk), len));
+  });
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
-  EndFacts facts{macro(ctx, "i"), macro(ctx, "{tls_version}"), macro(ctx, "{cipher}")};
   return guarded(ctx, "eom", [&](Session& s) {
+    EndFacts facts{macro(ctx, "i"), macro(ctx, "{tls_version}"), macro(ctx, "{cipher}")};
     return s.end_of_message(facts, [ctx] { smfi_progress(ctx); });
   });
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-  if (Session* s = session_of(ctx)) s->abort();
+  if (Connection* c = connection_of(ctx); c != nullptr && c->session) c->session->abort();
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_close(SMFICTX* ctx) {
-  delete session_of(ctx);
+  std::unique_ptr<Connection> owned(connection_of(ctx));
   smfi_setpriv(ctx, nullptr);
   return SMFIS_CONTINUE;
 }
 
 }  // namespace
+
+void set_no_reply(bool enabled) {
+  g_no_reply.store(enabled);
+}
+
+unsigned long no_reply_flags() {
+  return SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR |
+         SMFIP_NR_EOH | SMFIP_NR_BODY;
+}
 
 smfiDesc& milter_description() {
   static char name[] = "postjournal";

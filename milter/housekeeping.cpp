@@ -1,7 +1,6 @@
 #include "housekeeping.hpp"
 
 #include <chrono>
-#include <thread>
 
 #include "archive/registry.hpp"
 #include "metrics/metrics.hpp"
@@ -16,57 +15,68 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void write_metrics(const Runtime& rt) {
+void write_metrics(const Runtime& rt, ingest::Service& service) {
   const std::string& path = rt.config->metrics_file;
   try {
-    util::replace_file(path, render_metrics(rt), 0644);
+    util::replace_file(path, render_metrics(rt, service), 0644);
   } catch (const std::exception& e) {
     util::log(util::LogLevel::kWarning, "metrics: cannot write " + path + ": " + e.what());
   }
 }
 
-void check(const Runtime& rt) {
+void check(const Runtime& rt, ingest::Service& service) {
   try {
-    auto store = state::StateStore::open(rt.config->archive_root);
-    state::check_alerts(*rt.config, *store, util::now_us());
+    state::check_alerts(*rt.config, service.state(), util::now_us());
   } catch (const std::exception& e) {
     util::log(util::LogLevel::kWarning, std::string("alert check failed: ") + e.what());
   }
 }
 
-[[noreturn]] void loop() {
+}  // namespace
+
+Housekeeping::Housekeeping(ingest::Service& service)
+    : service_(service), thread_([this] { loop(); }) {}
+
+Housekeeping::~Housekeeping() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Housekeeping::loop() {
   Clock::time_point next_metrics = Clock::now();
   Clock::time_point next_check = Clock::now();
-  for (;;) {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
     auto rt = CurrentRuntime::get();
     auto now = Clock::now();
     if (!rt->config->metrics_file.empty() && now >= next_metrics) {
-      write_metrics(*rt);
+      write_metrics(*rt, service_);
       next_metrics = now + std::chrono::seconds(rt->config->metrics_interval);
     }
     if (now >= next_check) {
-      check(*rt);
+      check(*rt, service_);
       next_check = now + std::chrono::seconds(rt->config->alerts_check_interval);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // a timer, not synchronisation
+    auto wake = next_check;
+    if (!rt->config->metrics_file.empty()) wake = std::min(wake, next_metrics);
+    lock.lock();
+    cv_.wait_until(lock, wake, [this] { return stopping_; });
   }
 }
 
-}  // namespace
-
-std::string render_metrics(const Runtime& rt) {
+std::string render_metrics(const Runtime& rt, ingest::Service& service) {
   metrics::Gauges g;
   const std::string& root = rt.config->archive_root;
   if (archive::archive_exists(root, archive::TenantId::no_tenant())) {
-    g.no_tenant_queue = rt.archive_for("")->count();
+    g.no_tenant_queue = service.archive(archive::TenantId::no_tenant())->count();
   }
-  auto store = state::StateStore::open(root);
-  g.sources = state::evaluate(*rt.config, store->all(), util::now_us());
+  g.sources = state::evaluate(*rt.config, service.state().all(), util::now_us());
   return metrics::Registry::instance().render(g);
-}
-
-void start_housekeeping() {
-  std::thread(loop).detach();
 }
 
 }  // namespace postjournal::milter

@@ -6,8 +6,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <string_view>
 #include <thread>
 
@@ -53,6 +56,12 @@ constexpr const char* kUsage =
     "       0 stopped normally; 64 usage; 69 socket could not be opened; 71 privileges could not\n"
     "       be dropped; 78 configuration error.\n";
 
+// Whether to negotiate the no-reply flags on this socket kind (callbacks.hpp). Measured with
+// scripts/bench.sh (README, Performance): see the comment there for the figures.
+bool no_reply_for(const std::string& conn) {
+  return conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0 || conn.find(':') == std::string::npos || true;
+}
+
 std::shared_ptr<const milter::Runtime> load_runtime(const std::string& path) {
   auto cfg = std::make_shared<const config::Config>(config::load_file(path));
   return std::make_shared<const milter::Runtime>(cfg, tenant::SpfChecker::resolver());
@@ -77,22 +86,35 @@ bool drop_privileges(const config::Config& c) {
   return true;
 }
 
-// SIGUSR1 is blocked in every thread; this one waits for it and reloads.
-void reload_loop(std::string path) {
+// SIGUSR1 is blocked in every thread; this one waits for it and reloads, until `stop` is set
+// (main sets it and sends SIGUSR1 once more at shutdown, then joins).
+void reload_loop(std::string path, ingest::Service& service, const std::atomic<bool>& stop) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGUSR1);
-  for (;;) {
+  while (!stop.load()) {
     int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
+    if (sigwait(&set, &sig) != 0 || stop.load()) continue;
     try {
-      milter::CurrentRuntime::set(load_runtime(path));
+      auto rt = load_runtime(path);
+      service.reconfigure(rt->config);
+      milter::CurrentRuntime::set(rt);
       util::log(util::LogLevel::kInfo, "configuration reloaded from " + path);
     } catch (const std::exception& e) {
       util::log(util::LogLevel::kError,
                 std::string("reload failed, keeping the old configuration: ") + e.what());
     }
   }
+}
+
+// milter.user must be able to write archive.root and milter.spool_dir: otherwise every message
+// would get 451. One line naming the directory; empty when both are fine.
+std::string directory_problem(const config::Config& c) {
+  for (const std::string* dir : {&c.archive_root, &c.milter_spool_dir}) {
+    std::string problem = util::write_problem(*dir, c.milter_user);
+    if (!problem.empty()) return problem;
+  }
+  return {};
 }
 
 }  // namespace
@@ -135,6 +157,10 @@ int main(int argc, char** argv) {
     std::cerr << "postjournal-milter: " << e.what() << "\n";
     return check_only ? 1 : EX_CONFIG;
   }
+  if (std::string problem = directory_problem(*rt->config); !problem.empty()) {
+    std::cerr << "postjournal-milter: " << problem << "\n";
+    return check_only ? 1 : EX_CONFIG;
+  }
   if (check_only) {
     std::cout << path << ": OK\n";
     return 0;
@@ -167,16 +193,39 @@ int main(int argc, char** argv) {
     std::cerr << "postjournal-milter: cannot detach: " << std::strerror(errno) << "\n";
     return EX_OSERR;
   }
+  if (std::string problem = directory_problem(c); !problem.empty()) {
+    util::log(util::LogLevel::kError, problem);  // as milter.user now, after daemon()
+    return EX_CONFIG;
+  }
+  // The process's one Service: opened after fork (LMDB), owns the archives until shutdown.
+  std::unique_ptr<ingest::Service> service;
+  try {
+    service = std::make_unique<ingest::Service>(rt->config);
+    service->state();
+  } catch (const std::exception& e) {
+    util::log(util::LogLevel::kError, std::string("cannot open the archive state: ") + e.what());
+    return EX_CONFIG;
+  }
+  milter::set_process_service(service.get());
+  milter::set_no_reply(no_reply_for(conn));
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread(reload_loop, path).detach();
+  std::atomic<bool> stop{false};
+  std::thread reloader(reload_loop, path, std::ref(*service), std::cref(stop));
   ::signal(SIGPIPE, SIG_IGN);  // a sendmail that exits early must not kill the milter
-  milter::start_housekeeping();
-  util::log(util::LogLevel::kInfo, "starting on " + conn + " archive=" + c.archive_root +
-                                       " listeners=" + std::to_string(c.listeners.size()));
-  int rc = smfi_main();
+  int rc = MI_FAILURE;
+  {
+    milter::Housekeeping housekeeping(*service);
+    util::log(util::LogLevel::kInfo, "starting on " + conn + " archive=" + c.archive_root +
+                                         " listeners=" + std::to_string(c.listeners.size()));
+    rc = smfi_main();
+  }  // housekeeping joined
+  stop.store(true);
+  pthread_kill(reloader.native_handle(), SIGUSR1);
+  reloader.join();
+  service.reset();  // drains the writers, closes the archives and the state store
   util::log(util::LogLevel::kInfo, "stopped");
   return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
 }

@@ -1,14 +1,15 @@
-// What a milter connection needs, as one immutable snapshot: the configuration, the resolver
-// (with its SPF checker) and the archive options. A reload (SIGUSR1) builds a new snapshot and
-// swaps it in; each connection pins the snapshot it started with, so a reload never changes a
-// transaction half-way. Thread-safe.
+// What a milter connection needs, as one immutable snapshot: the configuration and the resolver
+// (with its SPF checker). A reload (SIGUSR1) builds a new snapshot and swaps it in; each
+// connection pins the snapshot it started with, so a reload never changes a transaction
+// half-way. The archives are not part of the snapshot: the process's one ingest::Service owns
+// them (process_service()). Thread-safe.
 #pragma once
 
 #include <memory>
 #include <mutex>
 
-#include "archive/registry.hpp"
 #include "config/config.hpp"
+#include "ingest/ingest.hpp"
 #include "tenant/resolver.hpp"
 
 namespace postjournal::milter {
@@ -19,8 +20,6 @@ struct Runtime {
   tenant::Resolver resolver;
 
   Runtime(std::shared_ptr<const config::Config> c, std::shared_ptr<tenant::SpfChecker> s);
-  // The tenant's archive (or the No Tenant queue's), opened on first use.
-  std::shared_ptr<archive::TenantArchive> archive_for(const std::string& tenant) const;
 };
 
 // The process-wide current snapshot.
@@ -33,5 +32,10 @@ class CurrentRuntime {
   static std::mutex mu_;
   static std::shared_ptr<const Runtime> current_;
 };
+
+// The process's ingest Service: main() creates it after daemonising, before smfi_main, and
+// destroys it after smfi_main has returned. Calling process_service() without one is a bug.
+ingest::Service& process_service();
+void set_process_service(ingest::Service* service);
 
 }  // namespace postjournal::milter

@@ -24,7 +24,7 @@ std::vector<std::string> participants(const Delivery& d) {
   auto add = [&out](std::string_view a) {
     if (!a.empty()) out.push_back(util::to_lower_ascii(a));
   };
-  add(d.mail_from);
+  add(d.transport.mail_from);
   add(d.envelope.sender);
   add(d.envelope.on_behalf_of);
   for (const auto& r : d.envelope.recipients) {

@@ -12,30 +12,15 @@
 #include <vector>
 
 #include "archive/tenant_id.hpp"
+#include "archive/transport.hpp"
 #include "journal/envelope.hpp"
 #include "util/sha256.hpp"
-#include "util/time.hpp"
 
 namespace postjournal::archive {
 
 struct Delivery {
   std::uint64_t seq = 0;  // assigned at commit; 1, 2, 3 ... per tenant
-  util::TimeUs received = 0;
-  std::string source;  // listener name, mailbox name, or "import"
-  std::string client_ip;
-  std::string helo;
-  std::string tls_version;
-  std::string tls_cipher;
-  std::string sasl_login;
-  std::string spf_result;
-  std::string queue_id;
-  std::string mail_from;
-  std::vector<std::string> rcpt_to;
-  // Set by postjournal-fetch only (record version 2): where the message was pulled from.
-  std::string fetch_server;    // "host:port"
-  std::string fetch_protocol;  // imap, imap+starttls, imaps, pop3, pop3+starttls, pop3s
-  std::string fetch_uid;       // "imap UIDVALIDITY UID" or "pop3 UIDL": the mailbox's own id
-  std::string tls_peer;        // "sha256:<hex of the server certificate> verified|unverified"
+  Transport transport;
   // Set by `postjournal assign` (record version 3): the No Tenant delivery this one was moved
   // from ("_no-tenant:7"); the audit log says who moved it and why.
   std::string assigned_from;
@@ -44,12 +29,6 @@ struct Delivery {
   util::Digest content_sha256{};
   std::uint64_t size = 0;
   util::Digest original_sha256{};  // of the embedded original (= content_sha256 for plain copies)
-  // Not stored. When set, a retransmission of a delivery already in the archive (same bytes,
-  // source, MAIL FROM and RCPT TO, received within kRetransmissionWindow) is not stored again:
-  // the store returns the existing delivery (store_write.hpp). The milter sets it, because a
-  // sender that did not see our 250 (a dropped connection, a Postfix failure after the commit)
-  // sends the same message again.
-  bool merge_retransmission = false;
   bool operator==(const Delivery&) const = default;
 };
 

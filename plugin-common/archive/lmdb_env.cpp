@@ -1,7 +1,11 @@
 #include "archive/lmdb_env.hpp"
 
+#include <lmdb.h>
+
 #include <algorithm>
+#include <map>
 #include <mutex>
+#include <type_traits>
 
 namespace postjournal::archive {
 
@@ -9,8 +13,34 @@ namespace {
 constexpr std::string_view kVersionKey = "version";
 constexpr std::string_view kArchiveVersion = "1";
 
+static_assert(std::is_same_v<MDB_dbi, Dbi>);
+
 MDB_val to_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+
+std::string_view to_view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+// The seam behind Environment::open_count / peak_count.
+struct LiveCount {
+  std::size_t now = 0;
+  std::size_t peak = 0;
+};
+std::mutex live_mu;
+std::map<std::string, LiveCount>& live() {
+  static std::map<std::string, LiveCount> m;
+  return m;
+}
+void count_open(const std::string& dir) {
+  std::lock_guard lock(live_mu);
+  auto& c = live()[dir];
+  c.peak = std::max(c.peak, ++c.now);
+}
+void count_close(const std::string& dir) {
+  std::lock_guard lock(live_mu);
+  --live()[dir].now;
 }
 }  // namespace
 
@@ -45,22 +75,22 @@ void Txn::abort() {
   txn_ = nullptr;
 }
 
-std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) const {
+std::optional<std::string_view> Txn::get(Dbi dbi, std::string_view key) const {
   MDB_val k = to_val(key);
   MDB_val v{};
   int rc = mdb_get(txn_, dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return std::nullopt;
   check_lmdb(rc, "mdb_get");
-  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+  return to_view(v);
 }
 
-void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+void Txn::put(Dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   check_lmdb(mdb_put(txn_, dbi, &k, &v, flags), "mdb_put");
 }
 
-bool Txn::del(MDB_dbi dbi, std::string_view key) {
+bool Txn::del(Dbi dbi, std::string_view key) {
   MDB_val k = to_val(key);
   int rc = mdb_del(txn_, dbi, &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
@@ -68,7 +98,7 @@ bool Txn::del(MDB_dbi dbi, std::string_view key) {
   return true;
 }
 
-Cursor::Cursor(const Txn& txn, MDB_dbi dbi) {
+Cursor::Cursor(const Txn& txn, Dbi dbi) {
   check_lmdb(mdb_cursor_open(txn.get(), dbi, &cur_), "mdb_cursor_open");
 }
 
@@ -76,16 +106,19 @@ Cursor::~Cursor() {
   mdb_cursor_close(cur_);
 }
 
-bool Cursor::op(MDB_cursor_op o) {
-  int rc = mdb_cursor_get(cur_, &k_, &v_, o);
+bool Cursor::op(int o, std::string_view seek_key) {
+  MDB_val k = to_val(seek_key);
+  MDB_val v{};
+  int rc = mdb_cursor_get(cur_, &k, &v, static_cast<MDB_cursor_op>(o));
   if (rc == MDB_NOTFOUND) return false;
   check_lmdb(rc, "mdb_cursor_get");
+  key_ = to_view(k);
+  value_ = to_view(v);
   return true;
 }
 
 bool Cursor::seek(std::string_view key) {
-  k_ = to_val(key);
-  return op(MDB_SET_RANGE);
+  return op(MDB_SET_RANGE, key);
 }
 bool Cursor::first() {
   return op(MDB_FIRST);
@@ -103,15 +136,49 @@ bool Cursor::prev() {
 Environment::Environment(std::string dir, EnvOptions opts) : dir_(std::move(dir)), opts_(opts) {
   std::unique_lock lock(lock_);
   open_locked();
+  count_open(dir_);
 }
 
 Environment::~Environment() {
   std::unique_lock lock(lock_);
   close_locked();
+  count_close(dir_);
+}
+
+std::size_t Environment::open_count(const std::string& dir) {
+  std::lock_guard lock(live_mu);
+  auto it = live().find(dir);
+  return it == live().end() ? 0 : it->second.now;
+}
+
+std::size_t Environment::peak_count(const std::string& dir) {
+  std::lock_guard lock(live_mu);
+  auto it = live().find(dir);
+  return it == live().end() ? 0 : it->second.peak;
+}
+
+void Environment::write(const std::function<void(Txn&)>& fn) {
+  bool reopened = false;
+  for (;;) {
+    try {
+      auto w = begin_write();
+      fn(w.txn);
+      w.txn.commit();
+      return;
+    } catch (const LmdbError& e) {
+      if (e.code() == MDB_MAP_FULL && grow(1ull << 20)) continue;
+      if (e.code() != MDB_PANIC || reopened) throw;
+    }
+    reopen();
+    reopened = true;
+  }
 }
 
 void Environment::close_locked() {
-  if (env_ != nullptr) mdb_env_close(env_);
+  if (env_ == nullptr) return;
+  // Unsynced state is flushed on a clean close; an archive's commits are already on disk.
+  if (opts_.schema == EnvOptions::Schema::kKeyValue) mdb_env_sync(env_, 1);
+  mdb_env_close(env_);
   env_ = nullptr;
 }
 
@@ -121,8 +188,15 @@ void Environment::open_locked() {
     check_lmdb(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
     check_lmdb(mdb_env_set_mapsize(env_, std::min(opts_.initial_map_size, opts_.max_map_size)),
                "mdb_env_set_mapsize");
-    check_lmdb(mdb_env_open(env_, dir_.c_str(), MDB_NOTLS, 0640), "mdb_env_open");
+    bool kv = opts_.schema == EnvOptions::Schema::kKeyValue;
+    unsigned flags = MDB_NOTLS | (kv ? MDB_NOSYNC | MDB_NOMETASYNC : 0u);
+    check_lmdb(mdb_env_open(env_, dir_.c_str(), flags, 0640), "mdb_env_open");
     Txn txn(env_, nullptr, 0);
+    if (kv) {
+      check_lmdb(mdb_dbi_open(txn.get(), nullptr, 0, &dbs_.meta), "mdb_dbi_open");
+      txn.commit();
+      return;
+    }
     auto open = [&txn](const char* name) {
       MDB_dbi dbi = 0;
       check_lmdb(mdb_dbi_open(txn.get(), name, MDB_CREATE, &dbi), "mdb_dbi_open");

@@ -1,16 +1,18 @@
 // The one place that talks to LMDB: RAII for environments, transactions and cursors, the named
-// databases of a tenant archive, map growth and recovery from a panicked environment.
+// databases of a tenant archive, map growth and recovery from a panicked environment. Used by the
+// tenant archives and by the source state (state/), so LMDB is wrapped exactly once. This header
+// does not include <lmdb.h>: only archive/*.cpp do.
 //
-// Threads: one Environment per directory per process (the Registry enforces it). Read
+// Threads: one Environment per directory per process (the Registry enforces it for archives, the
+// ingest Service for the state store; open_count() is the seam that tests count with). Read
 // transactions may be opened from any thread (MDB_NOTLS); each holds a shared lock so that map
 // growth and reopen (which LMDB allows only with no transaction open in the process) can take
 // the lock exclusively. Write transactions are opened by the archive's single writer thread.
 // Errors: every failing LMDB call throws LmdbError with LMDB's code and the operation's name.
 #pragma once
 
-#include <lmdb.h>
-
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -18,7 +20,13 @@
 #include <string>
 #include <string_view>
 
+struct MDB_env;
+struct MDB_txn;
+struct MDB_cursor;
+
 namespace postjournal::archive {
+
+using Dbi = unsigned int;  // MDB_dbi (checked in lmdb_env.cpp)
 
 class LmdbError : public std::runtime_error {
  public:
@@ -46,9 +54,9 @@ class Txn {
   void commit();  // the handle is gone afterwards, also when commit fails
   void abort();
 
-  std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
-  void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
-  bool del(MDB_dbi dbi, std::string_view key);
+  std::optional<std::string_view> get(Dbi dbi, std::string_view key) const;
+  void put(Dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  bool del(Dbi dbi, std::string_view key);
 
  private:
   MDB_txn* txn_ = nullptr;
@@ -56,7 +64,7 @@ class Txn {
 
 class Cursor {
  public:
-  Cursor(const Txn& txn, MDB_dbi dbi);
+  Cursor(const Txn& txn, Dbi dbi);
   ~Cursor();
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
@@ -67,34 +75,38 @@ class Cursor {
   bool last();
   bool next();
   bool prev();
-  std::string_view key() const { return {static_cast<const char*>(k_.mv_data), k_.mv_size}; }
-  std::string_view value() const { return {static_cast<const char*>(v_.mv_data), v_.mv_size}; }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
 
  private:
-  bool op(MDB_cursor_op o);
+  bool op(int o, std::string_view seek_key = {});
   MDB_cursor* cur_ = nullptr;
-  MDB_val k_{}, v_{};
+  std::string_view key_, value_;
 };
 
 struct Databases {
-  MDB_dbi meta = 0;        // "version", "head", "audit-head" (seq + chain link)
-  MDB_dbi deliveries = 0;  // seq(be64) -> encoded record
-  MDB_dbi chain = 0;       // seq(be64) -> link (32 bytes)
-  MDB_dbi contents = 0;    // content sha256 -> content header (its segments)
-  MDB_dbi blobs = 0;       // blob sha256 -> blob header
-  MDB_dbi chunks = 0;      // blob sha256 + index(be32) -> bytes
-  MDB_dbi by_time = 0;     // time(be64) + seq -> ""
-  MDB_dbi by_msgid = 0;    // message-id NUL seq -> ""
-  MDB_dbi by_addr = 0;     // address NUL seq -> ""
-  MDB_dbi fetched = 0;     // keys::fetched(mailbox, server, uid) -> seq(be64)
-  MDB_dbi by_content = 0;  // content or original sha256 + seq -> ""
-  MDB_dbi tombstones = 0;  // seq(be64) -> tombstone of a removed delivery (audit.hpp)
-  MDB_dbi audit = 0;       // audit seq(be64) -> link (32 bytes) + encoded audit entry
+  Dbi meta = 0;        // "version", "head", "audit-head" (seq + chain link)
+  Dbi deliveries = 0;  // seq(be64) -> encoded record
+  Dbi chain = 0;       // seq(be64) -> link (32 bytes)
+  Dbi contents = 0;    // content sha256 -> content header (its segments)
+  Dbi blobs = 0;       // blob sha256 -> blob header
+  Dbi chunks = 0;      // blob sha256 + index(be32) -> bytes
+  Dbi by_time = 0;     // time(be64) + seq -> ""
+  Dbi by_msgid = 0;    // message-id NUL seq -> ""
+  Dbi by_addr = 0;     // address NUL seq -> ""
+  Dbi fetched = 0;     // keys::fetched(mailbox, server, uid) -> seq(be64)
+  Dbi by_content = 0;  // content or original sha256 + seq -> ""
+  Dbi tombstones = 0;  // seq(be64) -> tombstone of a removed delivery (audit.hpp)
+  Dbi audit = 0;       // audit seq(be64) -> link (32 bytes) + encoded audit entry
 };
 
 struct EnvOptions {
   std::uint64_t initial_map_size = 64ull << 20;
   std::uint64_t max_map_size = 1ull << 40;
+  // kArchive: the named databases above, format-versioned, every commit fully synced (the archive
+  // is evidence). kKeyValue: one unnamed database (dbs().meta), commits not synced (MDB_NOSYNC):
+  // for operational state that may lose its last seconds in a crash.
+  enum class Schema { kArchive, kKeyValue } schema = Schema::kArchive;
 };
 
 class Environment {
@@ -125,6 +137,15 @@ class Environment {
   // Closes and reopens the environment (after MDB_PANIC). Takes the exclusive lock.
   void reopen();
   std::uint64_t map_size() const;
+  // Runs `fn` in a write transaction and commits it; on a full map grows it and runs `fn` again,
+  // on MDB_PANIC reopens once and runs it again. For small writes (state, removals): the
+  // archive's group-commit writer has its own loop. Throws LmdbError when it still fails.
+  void write(const std::function<void(Txn&)>& fn);
+
+  // How many Environments of `dir` are open in this process now, and the most ever open at
+  // once (tests prove LMDB's one-environment-per-directory rule with it).
+  static std::size_t open_count(const std::string& dir);
+  static std::size_t peak_count(const std::string& dir);
 
  private:
   ReadTxn begin(unsigned flags) const;

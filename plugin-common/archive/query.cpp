@@ -1,5 +1,7 @@
 #include "archive/query.hpp"
 
+#include <lmdb.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -25,7 +27,7 @@ std::vector<std::uint64_t> seqs_with_prefix(const Txn& txn, MDB_dbi dbi, std::st
 }
 
 bool matches(const Delivery& d, const SearchQuery& q) {
-  if (!q.range.contains(d.received)) return false;
+  if (!q.range.contains(d.transport.received)) return false;
   if (!q.message_id.empty() &&
       d.envelope.message_id != journal::normalise_message_id(q.message_id)) {
     return false;
@@ -99,7 +101,7 @@ std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
     if (q.limit != 0 && out.size() >= q.limit) break;
   }
   std::stable_sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) {
-    return a.received != b.received ? a.received > b.received : a.seq > b.seq;
+    return a.transport.received != b.transport.received ? a.transport.received > b.transport.received : a.seq > b.seq;
   });
   return out;
 }

@@ -31,12 +31,12 @@ std::string encode_delivery(const Delivery& d) {
   std::string out(kMagic);
   out.push_back(static_cast<char>(kRecordVersion >> 8));
   out.push_back(static_cast<char>(kRecordVersion & 0xFF));
-  util::put_varint(out, static_cast<std::uint64_t>(d.received));
-  for (const std::string* s : {&d.source, &d.client_ip, &d.helo, &d.tls_version, &d.tls_cipher,
-                               &d.sasl_login, &d.spf_result, &d.queue_id, &d.mail_from}) {
+  util::put_varint(out, static_cast<std::uint64_t>(d.transport.received));
+  for (const std::string* s : {&d.transport.source, &d.transport.client_ip, &d.transport.helo, &d.transport.tls_version, &d.transport.tls_cipher,
+                               &d.transport.sasl_login, &d.transport.spf_result, &d.transport.queue_id, &d.transport.mail_from}) {
     util::put_bytes(out, *s);
   }
-  put_list(out, d.rcpt_to);
+  put_list(out, d.transport.rcpt_to);
   const auto& e = d.envelope;
   util::put_bytes(out, e.format);
   util::put_varint(out, (e.wrapped_in_ndr ? 1u : 0u) | (e.decrypted_copy ? 2u : 0u) |
@@ -58,7 +58,7 @@ std::string encode_delivery(const Delivery& d) {
   util::put_bytes(out, util::as_bytes(d.content_sha256));
   util::put_varint(out, d.size);
   util::put_bytes(out, util::as_bytes(d.original_sha256));
-  for (const std::string* s : {&d.fetch_server, &d.fetch_protocol, &d.fetch_uid, &d.tls_peer}) {
+  for (const std::string* s : {&d.transport.fetch_server, &d.transport.fetch_protocol, &d.transport.fetch_uid, &d.transport.tls_peer}) {
     util::put_bytes(out, *s);
   }
   util::put_bytes(out, d.assigned_from);
@@ -81,12 +81,12 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   Delivery d;
   std::uint64_t v = 0;
   bool ok = r.varint(v);
-  d.received = static_cast<util::TimeUs>(v);
-  for (std::string* s : {&d.source, &d.client_ip, &d.helo, &d.tls_version, &d.tls_cipher,
-                         &d.sasl_login, &d.spf_result, &d.queue_id, &d.mail_from}) {
+  d.transport.received = static_cast<util::TimeUs>(v);
+  for (std::string* s : {&d.transport.source, &d.transport.client_ip, &d.transport.helo, &d.transport.tls_version, &d.transport.tls_cipher,
+                         &d.transport.sasl_login, &d.transport.spf_result, &d.transport.queue_id, &d.transport.mail_from}) {
     ok = ok && r.bytes(*s);
   }
-  ok = ok && get_list(r, d.rcpt_to);
+  ok = ok && get_list(r, d.transport.rcpt_to);
   auto& e = d.envelope;
   ok = ok && r.bytes(e.format) && r.varint(v);
   e.wrapped_in_ndr = (v & 1u) != 0;
@@ -112,7 +112,7 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   ok = ok && r.bytes(sha) && sha.size() == d.content_sha256.size() && r.varint(d.size) &&
        r.bytes(original_sha) && original_sha.size() == d.original_sha256.size();
   if (version >= 2) {
-    for (std::string* s : {&d.fetch_server, &d.fetch_protocol, &d.fetch_uid, &d.tls_peer}) {
+    for (std::string* s : {&d.transport.fetch_server, &d.transport.fetch_protocol, &d.transport.fetch_uid, &d.transport.tls_peer}) {
       ok = ok && r.bytes(*s);
     }
   }

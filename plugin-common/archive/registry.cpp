@@ -32,11 +32,41 @@ std::shared_ptr<TenantArchive> Registry::open(const std::string& root, const Ten
                                               const ArchiveOptions& opts) {
   std::string canon = canonical_root(root);
   std::string key = canon + "/" + tenant.str();
-  std::lock_guard lock(mu_);
-  if (auto existing = open_[key].lock()) return existing;
-  auto a = std::make_shared<TenantArchive>(canon, tenant, opts);
+  std::unique_lock lock(mu_);
+  for (;;) {
+    auto it = open_.find(key);
+    if (it == open_.end()) break;
+    if (auto existing = it->second.lock()) return existing;
+    cv_.wait(lock);  // the last reference is gone and its destructor is running
+  }
+  // Opened under the lock: a concurrent open of the same directory must not start its own. The
+  // holder tells the registry when the archive's destructor has returned.
+  struct Holder {
+    Holder(Registry* r, std::string k, std::unique_ptr<TenantArchive> a)
+        : registry(r), key(std::move(k)), archive(std::move(a)) {}
+    Holder(const Holder&) = delete;
+    Holder& operator=(const Holder&) = delete;
+    ~Holder() {
+      archive.reset();
+      registry->closed(key);
+    }
+    Registry* registry;
+    std::string key;
+    std::unique_ptr<TenantArchive> archive;
+  };
+  auto holder =
+      std::make_shared<Holder>(this, key, std::make_unique<TenantArchive>(canon, tenant, opts));
+  std::shared_ptr<TenantArchive> a(holder, holder->archive.get());
   open_[key] = a;
   return a;
+}
+
+void Registry::closed(const std::string& key) {
+  {
+    std::lock_guard lock(mu_);
+    open_.erase(key);
+  }
+  cv_.notify_all();
 }
 
 bool archive_exists(const std::string& root, const TenantId& tenant) {

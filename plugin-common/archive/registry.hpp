@@ -1,10 +1,14 @@
 // Process-wide registry of open tenant archives under one or more archive roots. Guarantees one
 // LMDB environment per directory per process (LMDB's rule): opening the same tenant under the
 // same root twice returns the same TenantArchive; the first opener's options win. An archive
-// closes when the last shared_ptr to it is dropped. Open archives only after fork(), never
-// before. Thread-safe.
+// closes when the last shared_ptr to it is dropped; an open() that comes while that close is
+// still running (writer join, mdb_env_close) waits for it to finish before it opens the
+// directory again, so two environments of one directory never coexist. Long-lived processes
+// keep their archives open through ingest::Service, which holds the references. Open archives
+// only after fork(), never before. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,7 +28,11 @@ class Registry {
                                       const ArchiveOptions& opts = {});
 
  private:
+  void closed(const std::string& key);
+
   std::mutex mu_;
+  std::condition_variable cv_;
+  // An entry lives from the archive's construction until its destructor has returned.
   std::map<std::string, std::weak_ptr<TenantArchive>> open_;
 };
 

@@ -1,5 +1,7 @@
 #include "archive/removal.hpp"
 
+#include <lmdb.h>
+
 #include <stdexcept>
 
 #include "archive/chain.hpp"
@@ -113,13 +115,13 @@ Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant,
   tomb.chain_digest = delivery_digest(*record, d.content_sha256);
 
   txn.del(dbs.deliveries, seq_key);
-  txn.del(dbs.by_time, keys::time(d.received, seq));
+  txn.del(dbs.by_time, keys::time(d.transport.received, seq));
   if (!d.envelope.message_id.empty()) txn.del(dbs.by_msgid, keys::text(d.envelope.message_id, seq));
   for (const auto& a : participants(d)) txn.del(dbs.by_addr, keys::text(a, seq));
   txn.del(dbs.by_content, keys::content(d.content_sha256, seq));
   txn.del(dbs.by_content, keys::content(d.original_sha256, seq));
-  if (!d.fetch_uid.empty()) {
-    std::string k = keys::fetched(d.source, d.fetch_server, d.fetch_uid);
+  if (!d.transport.fetch_uid.empty()) {
+    std::string k = keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid);
     if (auto v = txn.get(dbs.fetched, k); v && *v == seq_key) txn.del(dbs.fetched, k);
   }
   remove_content(txn, dbs, tenant, d.content_sha256);

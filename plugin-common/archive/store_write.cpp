@@ -1,5 +1,7 @@
 #include "archive/store_write.hpp"
 
+#include <lmdb.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -44,9 +46,9 @@ std::optional<std::uint64_t> retransmission_of(const Txn& txn, const Databases& 
     auto record = txn.get(dbs.deliveries, keys::seq(seq));
     Delivery e;
     if (!record || !decode_delivery(*record, e).empty()) continue;
-    if (e.content_sha256 == d.content_sha256 && e.source == d.source &&
-        e.mail_from == d.mail_from && e.rcpt_to == d.rcpt_to && e.received <= d.received &&
-        d.received - e.received <= kRetransmissionWindow) {
+    if (e.content_sha256 == d.content_sha256 && e.transport.source == d.transport.source &&
+        e.transport.mail_from == d.transport.mail_from && e.transport.rcpt_to == d.transport.rcpt_to && e.transport.received <= d.transport.received &&
+        d.transport.received - e.transport.received <= kRetransmissionWindow) {
       return seq;
     }
   }
@@ -73,7 +75,7 @@ void store_blob_part(Txn& txn, const Databases& dbs, std::string_view bytes,
 }
 
 WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,
-                            const std::vector<Segment>& segments) {
+                            const std::vector<Segment>& segments, bool merge_retransmission) {
   WriteOutcome out;
   d.content_sha256 = bytes.sha256();
   d.size = bytes.size();
@@ -84,7 +86,7 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const M
     }
   }
   out.content_existed = store_content(txn, dbs, bytes, segments);
-  if (d.merge_retransmission && out.content_existed) {
+  if (merge_retransmission && out.content_existed) {
     if (auto earlier = retransmission_of(txn, dbs, d)) {
       d.seq = out.seq = *earlier;
       out.retransmission = true;
@@ -104,7 +106,7 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const M
   std::string seq_key = keys::seq(d.seq);
   txn.put(dbs.deliveries, seq_key, record, MDB_APPEND);
 
-  txn.put(dbs.by_time, keys::time(d.received, d.seq), {});
+  txn.put(dbs.by_time, keys::time(d.transport.received, d.seq), {});
   if (!d.envelope.message_id.empty()) {
     txn.put(dbs.by_msgid, keys::text(d.envelope.message_id, d.seq), {});
   }
@@ -113,8 +115,8 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const M
   if (d.original_sha256 != d.content_sha256) {
     txn.put(dbs.by_content, keys::content(d.original_sha256, d.seq), {});
   }
-  if (!d.fetch_uid.empty()) {
-    txn.put(dbs.fetched, keys::fetched(d.source, d.fetch_server, d.fetch_uid), seq_key);
+  if (!d.transport.fetch_uid.empty()) {
+    txn.put(dbs.fetched, keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid), seq_key);
   }
 
   head.link = chain_link(head.link, delivery_digest(record, d.content_sha256));

@@ -30,11 +30,11 @@ void store_blob_part(Txn& txn, const Databases& dbs, std::string_view bytes,
                      const util::Digest& sha, std::uint64_t offset, std::uint64_t length);
 
 // Sets d.seq, d.content_sha256, d.size and d.original_sha256 from the write. `segments` come
-// from plan_segments() for these bytes. With d.merge_retransmission, an earlier delivery of the
+// from plan_segments() for these bytes. With merge_retransmission, an earlier delivery of the
 // same bytes with the same source, MAIL FROM and RCPT TO received at most kRetransmissionWindow
 // before is returned instead of writing a new one (checked inside this transaction, so two
 // retransmissions in one batch are merged too).
 WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const MessageBytes& bytes,
-                            const std::vector<Segment>& segments);
+                            const std::vector<Segment>& segments, bool merge_retransmission);
 
 }  // namespace postjournal::archive

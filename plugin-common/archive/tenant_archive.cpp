@@ -19,8 +19,9 @@ TenantArchive::~TenantArchive() {
   writer_.reset();  // drain before the environment closes
 }
 
-std::future<StoreResult> TenantArchive::submit(Delivery d, MessageBytes bytes) {
-  return writer_->submit(std::move(d), std::move(bytes));
+std::future<StoreResult> TenantArchive::submit(Delivery d, MessageBytes bytes,
+                                               SubmitOptions opts) {
+  return writer_->submit(std::move(d), std::move(bytes), opts);
 }
 
 std::optional<Delivery> TenantArchive::get(std::uint64_t seq) const {
@@ -64,9 +65,8 @@ VerifyReport TenantArchive::verify() const {
 }
 
 Delivery TenantArchive::remove(std::uint64_t seq, AuditEntry& entry) {
-  auto w = env_->begin_write();
-  Delivery d = remove_delivery(w.txn, env_->dbs(), tenant_, seq, entry);
-  w.txn.commit();
+  Delivery d;
+  env_->write([&](Txn& txn) { d = remove_delivery(txn, env_->dbs(), tenant_, seq, entry); });
   return d;
 }
 

@@ -12,7 +12,6 @@
 
 #include "archive/audit.hpp"
 #include "archive/delivery.hpp"
-#include "archive/lmdb_env.hpp"
 #include "archive/message_bytes.hpp"
 #include "archive/query.hpp"
 #include "archive/verify.hpp"
@@ -33,9 +32,9 @@ class TenantArchive {
 
   const TenantId& tenant() const { return tenant_; }
 
-  std::future<StoreResult> submit(Delivery d, MessageBytes bytes);
-  StoreResult store(Delivery d, MessageBytes bytes) {
-    return submit(std::move(d), std::move(bytes)).get();
+  std::future<StoreResult> submit(Delivery d, MessageBytes bytes, SubmitOptions opts = {});
+  StoreResult store(Delivery d, MessageBytes bytes, SubmitOptions opts = {}) {
+    return submit(std::move(d), std::move(bytes), opts).get();
   }
   WriterStats writer_stats() const { return writer_->stats(); }
 
@@ -54,7 +53,7 @@ class TenantArchive {
   // Removes delivery `seq` with a tombstone and an audit entry, durably (removal.hpp): returns
   // the removed delivery; `entry` gets its seq, delivery id and content hash. Throws
   // std::runtime_error (no such delivery, already removed) or LmdbError. Meant for the CLI: it
-  // runs its own LMDB write transaction beside the writer thread's.
+  // runs its own LMDB write transaction beside the writer thread's (LMDB serialises the two).
   Delivery remove(std::uint64_t seq, AuditEntry& entry);
   std::vector<AuditEntry> audit() const;
   VerifyReport verify_audit() const;  // the audit chain and tombstones only (fast)

@@ -1,5 +1,7 @@
 #include "archive/writer.hpp"
 
+#include <lmdb.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -14,16 +16,16 @@ namespace {
 // space than the batch needs counts as a full disk too.
 StoreResult failure_from(const LmdbError& e, const std::string& dir, std::uint64_t batch_bytes) {
   StoreResult r;
-  r.error = e.what();
+  r.detail = e.what();
   bool full = e.code() == MDB_MAP_FULL || e.code() == ENOSPC || e.code() == EDQUOT;
   if (!full && e.code() == EIO) {
     try {
       full = util::free_bytes(dir) < batch_bytes + (1ull << 20);
     } catch (const std::exception&) {
     }
-    if (full) r.error += " (No space left on device)";
+    if (full) r.detail += " (No space left on device)";
   }
-  r.status = full ? StoreStatus::kFull : StoreStatus::kFailed;
+  r.outcome = full ? util::Outcome::kArchiveFull : util::Outcome::kArchiveFailed;
   return r;
 }
 
@@ -41,9 +43,9 @@ Writer::~Writer() {
   thread_.join();
 }
 
-std::future<StoreResult> Writer::submit(Delivery d, MessageBytes bytes) {
+std::future<StoreResult> Writer::submit(Delivery d, MessageBytes bytes, SubmitOptions opts) {
   std::vector<Segment> segments = plan_segments(bytes, d.envelope);  // hashing: caller's thread
-  Pending p{std::move(d), std::move(bytes), std::move(segments), {}, {}};
+  Pending p{std::move(d), std::move(bytes), opts, std::move(segments), {}, {}};
   auto fut = p.done.get_future();
   {
     std::lock_guard lock(mu_);
@@ -111,8 +113,8 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
       break;
     }
   } catch (const std::exception& e) {
-    failure.status = StoreStatus::kFailed;
-    failure.error = e.what();
+    failure.outcome = util::Outcome::kArchiveFailed;
+    failure.detail = e.what();
   }
   if (stored) {
     std::lock_guard lock(mu_);
@@ -151,8 +153,9 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
     auto w = env_.begin_write();
     for (auto& p : batch) {
       Delivery d = p.delivery;
-      WriteOutcome o = write_delivery(w.txn, env_.dbs(), d, p.bytes, p.segments);
-      p.result.status = StoreStatus::kStored;
+      WriteOutcome o = write_delivery(w.txn, env_.dbs(), d, p.bytes, p.segments,
+                                      p.opts.merge_retransmission);
+      p.result.outcome = util::Outcome::kStored;
       p.result.seq = o.seq;
       p.result.content_existed = o.content_existed;
       p.result.retransmission = o.retransmission;

@@ -5,7 +5,7 @@
 // told "stored" before the commit is on disk.
 //
 // Errors are results, never exceptions: a full map (after growing up to the configured cap) or a
-// full disk gives StoreStatus::kFull, other I/O or LMDB errors kFailed; the environment stays
+// full disk gives Outcome::kArchiveFull, other I/O or LMDB errors kArchiveFailed; the environment stays
 // intact (a panicked environment is reopened) and later batches are tried afresh.
 // Thread-safe: submit() from any thread. The destructor drains pending work, then joins.
 #pragma once
@@ -23,18 +23,25 @@
 #include "archive/delivery.hpp"
 #include "archive/lmdb_env.hpp"
 #include "archive/message_bytes.hpp"
+#include "util/outcome.hpp"
 
 namespace postjournal::archive {
 
-enum class StoreStatus { kStored, kFull, kFailed };
-
 struct StoreResult {
-  StoreStatus status = StoreStatus::kFailed;
+  util::Outcome outcome = util::Outcome::kArchiveFailed;  // kStored, kArchiveFull, kArchiveFailed
   std::uint64_t seq = 0;
   bool content_existed = false;
   bool retransmission = false;  // already archived as delivery `seq`; nothing was added
-  std::string error;            // empty when stored
-  bool ok() const { return status == StoreStatus::kStored; }
+  std::string detail;           // why it failed (for the log); empty when stored
+  bool ok() const { return outcome == util::Outcome::kStored; }
+};
+
+struct SubmitOptions {
+  // A retransmission of a delivery already in the archive (same bytes, source, MAIL FROM and RCPT
+  // TO, received within kRetransmissionWindow) is not stored again: the existing delivery is
+  // returned (store_write.hpp). The milter asks for it: a sender that did not see our 250 (a
+  // dropped connection, a Postfix failure after the commit) sends the same message again.
+  bool merge_retransmission = false;
 };
 
 inline constexpr std::uint64_t kLargeBlob = 16ull << 20;
@@ -57,13 +64,14 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  std::future<StoreResult> submit(Delivery d, MessageBytes bytes);
+  std::future<StoreResult> submit(Delivery d, MessageBytes bytes, SubmitOptions opts = {});
   WriterStats stats() const;
 
  private:
   struct Pending {
     Delivery delivery;
     MessageBytes bytes;
+    SubmitOptions opts;
     std::vector<Segment> segments;
     std::promise<StoreResult> done;
     StoreResult result;

@@ -1,9 +1,6 @@
 #include "state/source_state.hpp"
 
-#include <lmdb.h>
-
 #include <algorithm>
-#include <mutex>
 
 #include "archive/lmdb_env.hpp"
 #include "util/bytes.hpp"
@@ -12,6 +9,8 @@
 namespace postjournal::state {
 
 namespace {
+
+using archive::Dbi;
 
 constexpr std::string_view kMagic = "PJS1";
 constexpr std::int64_t kHourUs = 3600LL * 1000000;
@@ -73,52 +72,38 @@ std::optional<SourceState> decode_state(std::string_view bytes) {
 }
 
 struct StateStore::Impl {
-  MDB_env* env = nullptr;
-  MDB_dbi dbi = 0;
+  explicit Impl(const std::string& dir) : env(dir, options()) {}
+  static archive::EnvOptions options() {
+    archive::EnvOptions o;
+    o.initial_map_size = 1ull << 20;
+    o.max_map_size = 1ull << 30;
+    o.schema = archive::EnvOptions::Schema::kKeyValue;
+    return o;
+  }
+  archive::Environment env;
 };
 
-StateStore::StateStore(const std::string& dir) : impl_(std::make_unique<Impl>()) {
-  util::make_dirs(dir);
-  archive::check_lmdb(mdb_env_create(&impl_->env), "mdb_env_create");
-  try {
-    archive::check_lmdb(mdb_env_set_mapsize(impl_->env, 64ull << 20), "mdb_env_set_mapsize");
-    archive::check_lmdb(
-        mdb_env_open(impl_->env, dir.c_str(), MDB_NOTLS | MDB_NOSYNC | MDB_NOMETASYNC, 0640),
-        "mdb_env_open");
-    archive::Txn txn(impl_->env, nullptr, 0);
-    archive::check_lmdb(mdb_dbi_open(txn.get(), nullptr, 0, &impl_->dbi), "mdb_dbi_open");
-    txn.commit();
-  } catch (...) {
-    mdb_env_close(impl_->env);
-    throw;
-  }
-}
-
-StateStore::~StateStore() {
-  if (impl_->env != nullptr) {
-    mdb_env_sync(impl_->env, 1);
-    mdb_env_close(impl_->env);
-  }
-}
-
-std::shared_ptr<StateStore> StateStore::open(const std::string& root) {
-  static std::mutex mu;
-  static std::map<std::string, std::weak_ptr<StateStore>> open;
-  std::lock_guard lock(mu);
+namespace {
+std::string make_state_dir(const std::string& root) {
   std::string dir = root + "/_state";
-  if (auto s = open[dir].lock()) return s;
-  auto s = std::make_shared<StateStore>(dir);
-  open[dir] = s;
-  return s;
+  util::make_dirs(dir);
+  return dir;
 }
+}  // namespace
+
+StateStore::StateStore(const std::string& root)
+    : impl_(std::make_unique<Impl>(make_state_dir(root))) {}
+
+StateStore::~StateStore() = default;
 
 void StateStore::update(const std::string& source, const std::function<void(SourceState&)>& fn) {
-  archive::Txn txn(impl_->env, nullptr, 0);
-  SourceState s;
-  if (auto v = txn.get(impl_->dbi, source)) s = decode_state(*v).value_or(SourceState{});
-  fn(s);
-  txn.put(impl_->dbi, source, encode_state(s));
-  txn.commit();
+  Dbi dbi = impl_->env.dbs().meta;
+  impl_->env.write([&](archive::Txn& txn) {
+    SourceState s;
+    if (auto v = txn.get(dbi, source)) s = decode_state(*v).value_or(SourceState{});
+    fn(s);
+    txn.put(dbi, source, encode_state(s));
+  });
 }
 
 void StateStore::record_message(const std::string& source, util::TimeUs when, const std::string& id,
@@ -154,15 +139,17 @@ void StateStore::record_failure(const std::string& source, util::TimeUs when,
 }
 
 SourceState StateStore::get(const std::string& source) const {
-  archive::Txn txn(impl_->env, nullptr, MDB_RDONLY);
-  if (auto v = txn.get(impl_->dbi, source)) return decode_state(*v).value_or(SourceState{});
+  auto r = impl_->env.begin_read();
+  if (auto v = r.txn.get(impl_->env.dbs().meta, source)) {
+    return decode_state(*v).value_or(SourceState{});
+  }
   return {};
 }
 
 std::map<std::string, SourceState> StateStore::all() const {
   std::map<std::string, SourceState> out;
-  archive::Txn txn(impl_->env, nullptr, MDB_RDONLY);
-  archive::Cursor c(txn, impl_->dbi);
+  auto r = impl_->env.begin_read();
+  archive::Cursor c(r.txn, impl_->env.dbs().meta);
   for (bool ok = c.first(); ok; ok = c.next()) {
     if (auto s = decode_state(c.value())) out.emplace(std::string(c.key()), *s);
   }

@@ -1,9 +1,11 @@
 // Operational state of each mail source (listener or mailbox): when it last delivered, what,
 // how much, messages per hour over the last day, the last failure, and the alert episode. Kept
-// in a small LMDB environment <archive.root>/_state/ — never in a tenant's archive, so it is not
-// evidence: it is written without fsync (MDB_NOSYNC) and may lose the last seconds in a crash.
-// The milter and postjournal-fetch write it; `postjournal status` and the alert check read it.
-// One StateStore per root per process (StateStore::open); thread-safe; processes may share it.
+// in a small LMDB environment <archive.root>/_state/ (through the archive layer's Environment:
+// map growth, panic reopen) — never in a tenant's archive, so it is not evidence: commits are not
+// synced (MDB_NOSYNC; the OS writes them back, a clean close syncs) and a power cut may lose the
+// last seconds. The milter and postjournal-fetch write it through their ingest::Service, which
+// owns the process's one StateStore; `postjournal status` and the alert check read it. At most
+// one StateStore per root per process (LMDB's rule); thread-safe; processes may share the files.
 #pragma once
 
 #include <cstdint>
@@ -41,9 +43,11 @@ std::optional<SourceState> decode_state(std::string_view bytes);
 
 class StateStore {
  public:
-  // Opens (creating) <root>/_state/. Throws on failure.
-  static std::shared_ptr<StateStore> open(const std::string& root);
+  // Opens (creating) <root>/_state/. Throws LmdbError / std::system_error on failure.
+  explicit StateStore(const std::string& root);
   ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
 
   void record_message(const std::string& source, util::TimeUs when, const std::string& id,
                       std::uint64_t bytes);
@@ -52,8 +56,6 @@ class StateStore {
   void update(const std::string& source, const std::function<void(SourceState&)>& fn);
   SourceState get(const std::string& source) const;  // empty state when unknown
   std::map<std::string, SourceState> all() const;
-
-  explicit StateStore(const std::string& dir);  // use open()
 
  private:
   struct Impl;

@@ -183,6 +183,11 @@ Decision Transaction::rcpt(const std::string& rcpt) {
   return d;
 }
 
+bool is_resolver_header(std::string_view name) {
+  return util::iequals_ascii(name, "X-OriginatorOrg") ||
+         util::iequals_ascii(name, "X-MS-Exchange-CrossTenant-Id");
+}
+
 Decision Transaction::finish(const HeaderList& headers) const {
   if (!first_) {
     if (last_) return *last_;  // no recipient settled: the (tempfail or reject) answer stands
@@ -201,10 +206,7 @@ Decision Transaction::finish(const HeaderList& headers) const {
   std::vector<std::string> seen;
   bool match = false;
   for (const auto& [name, value] : headers) {
-    if (!util::iequals_ascii(name, "X-OriginatorOrg") &&
-        !util::iequals_ascii(name, "X-MS-Exchange-CrossTenant-Id")) {
-      continue;
-    }
+    if (!is_resolver_header(name)) continue;
     std::string v = util::to_lower_ascii(util::trim(value));
     seen.push_back(name + "=" + v);
     match = match || v == util::to_lower_ascii(l->microsoft_tenant);

@@ -92,6 +92,10 @@ class Resolver {
   std::shared_ptr<SpfChecker> spf_;
 };
 
+// True for the header fields Transaction::finish() reads (X-OriginatorOrg,
+// X-MS-Exchange-CrossTenant-Id, any case): a front end keeps only these apart from the bytes.
+bool is_resolver_header(std::string_view name);
+
 // The domain of an address ("a@Example.COM" -> "example.com"), empty when there is none.
 std::string domain_of(std::string_view address);
 

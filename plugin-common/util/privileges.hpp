@@ -11,4 +11,11 @@ namespace postjournal::util {
 // call fails.
 bool drop_privileges(const std::string& user, std::string& error);
 
+// Whether `user` (empty or "root": the current user) can create files in `dir`, or create `dir`
+// when it does not exist yet (then its nearest existing ancestor is checked). Empty when it can;
+// otherwise one line saying why ("/var/lib/postjournal is not writable by postjournal"). As root
+// for another user the check runs in a forked child that drops to that user, so call it before
+// starting threads.
+std::string write_problem(const std::string& dir, const std::string& user);
+
 }  // namespace postjournal::util

@@ -14,13 +14,16 @@ namespace postjournal::util {
 namespace {
 
 // Forks and execs argv with `child_fd` as its descriptor `target` (0 or 1); -1 on failure.
+// The argument vector is built before fork(): in a threaded process the child may only make
+// async-signal-safe calls (no allocation) until exec.
 pid_t spawn(const std::vector<std::string>& argv, int child_fd, int target) {
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(child_fd, target);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     ::execvp(args[0], args.data());
     _exit(127);
   }

@@ -1,7 +1,8 @@
 // Bytes of one message as they arrive: kept in memory up to `memory_limit`, then moved to a
 // private temporary file in `spool_dir` (mode 0600, removed when the buffer goes away). Refuses
 // to grow past `max_size`. Not thread-safe (one per transaction).
-// Errors: append()/take_file() throw std::system_error on file system failures.
+// Errors: append() throws std::system_error on file system failures (creating or writing the
+// spill file).
 #pragma once
 
 #include <cstdint>

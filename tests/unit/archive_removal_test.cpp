@@ -142,7 +142,7 @@ TEST(Removal, AuditAndTombstoneCodecsRefuseGarbage) {
 
 TEST(Removal, AssignedFromSurvivesTheRecordCodec) {
   Delivery d;
-  d.source = "m365";
+  d.transport.source = "m365";
   d.assigned_from = "_no-tenant:12";
   Delivery back;
   ASSERT_EQ(decode_delivery(encode_delivery(d), back), "");
@@ -155,10 +155,10 @@ TEST(Retransmission, TheSameTransactionAgainIsMergedOnlyWhenAsked) {
   std::string m = make_message("a@x.test", "b@y.test", "s", "<r@x.test>");
   auto delivery = [&](util::TimeUs received, std::vector<std::string> rcpts, bool merge) {
     Delivery d;
-    d.received = received;
-    d.source = "relay";
-    d.mail_from = "a@x.test";
-    d.rcpt_to = std::move(rcpts);
+    d.transport.received = received;
+    d.transport.source = "relay";
+    d.transport.mail_from = "a@x.test";
+    d.transport.rcpt_to = std::move(rcpts);
     d.merge_retransmission = merge;
     return d;
   };

@@ -203,7 +203,7 @@ TEST(Archive, ConcurrentProducersAreGroupCommitted) {
 
 TEST(Archive, RecordFromANewerVersionGivesAClearError) {
   Delivery d;
-  d.source = "x";
+  d.transport.source = "x";
   std::string bytes = encode_delivery(d);
   Delivery back;
   EXPECT_EQ(decode_delivery(bytes, back), "");
@@ -218,11 +218,11 @@ TEST(Archive, FetchedMessagesAreRememberedWithTheirDelivery) {
   TempDir dir;
   auto a = Registry::instance().open(dir.path(), acme());
   Delivery d;
-  d.source = "m365-journal";
-  d.fetch_server = "imap.example:993";
-  d.fetch_protocol = "imaps";
-  d.fetch_uid = "imap 1700000000 42";
-  d.tls_peer = "sha256:00 verified";
+  d.transport.source = "m365-journal";
+  d.transport.fetch_server = "imap.example:993";
+  d.transport.fetch_protocol = "imaps";
+  d.transport.fetch_uid = "imap 1700000000 42";
+  d.transport.tls_peer = "sha256:00 verified";
   auto r = a->store(d, MessageBytes::from_string("Subject: x\r\n\r\nbody\r\n"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(a->fetched("m365-journal", "imap.example:993", "imap 1700000000 42"), r.seq);
@@ -231,15 +231,15 @@ TEST(Archive, FetchedMessagesAreRememberedWithTheirDelivery) {
   EXPECT_FALSE(a->fetched("other", "imap.example:993", "imap 1700000000 42"));
   auto back = a->get(r.seq);
   ASSERT_TRUE(back);
-  EXPECT_EQ(back->fetch_uid, d.fetch_uid);
-  EXPECT_EQ(back->tls_peer, d.tls_peer);
+  EXPECT_EQ(back->fetch_uid, d.transport.fetch_uid);
+  EXPECT_EQ(back->tls_peer, d.transport.tls_peer);
   EXPECT_TRUE(a->verify().ok());
 }
 
 TEST(Archive, OlderRecordVersionsDecodeWithoutTheirLaterFields) {
   Delivery d;
-  d.source = "x";
-  d.fetch_uid = "pop3 abc";
+  d.transport.source = "x";
+  d.transport.fetch_uid = "pop3 abc";
   d.assigned_from = "_no-tenant:3";
   std::string v3 = encode_delivery(d);
   // Version 2 is the version-3 layout without assigned_from; version 1 also lacks the four
@@ -250,7 +250,7 @@ TEST(Archive, OlderRecordVersionsDecodeWithoutTheirLaterFields) {
   v2.resize(v2.size() - 1);
   v2[5] = 2;
   Delivery plain = v2_fields;
-  plain.fetch_uid.clear();
+  plain.transport.fetch_uid.clear();
   std::string v1 = encode_delivery(plain);
   v1.resize(v1.size() - 5);
   v1[5] = 1;
