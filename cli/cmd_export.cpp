@@ -36,8 +36,9 @@ int export_mbox(const Context& ctx, const Args& args) {
   std::string out;
   for (auto it = deliveries.rbegin(); it != deliveries.rend(); ++it) {  // oldest first
     std::string bytes = stored_bytes(*a, *it, 0, it->size);
-    std::string sender = it->envelope.sender.empty() ? it->mail_from : it->envelope.sender;
-    out += archive::to_mboxrd(bytes, sender, it->received);
+    std::string sender =
+        it->envelope.sender.empty() ? it->transport.mail_from : it->envelope.sender;
+    out += archive::to_mboxrd(bytes, sender, it->transport.received);
   }
   write_output(args, out);
   return kExitOk;

@@ -155,8 +155,11 @@ int run_queue(const Context& ctx, const Args& args) {
             << pad("SENDER", 28) << "  " << pad("RECIPIENTS", 28) << "  REASON\n";
   for (const auto& d : items) {
     std::cout << pad(archive::DeliveryId{t, d.seq}.str(), 16) << "  "
-              << util::format_iso8601(d.transport.received) << "  " << pad(printable(d.transport.source), 14) << "  "
-              << pad(printable(d.envelope.sender.empty() ? d.transport.mail_from : d.envelope.sender), 28)
+              << util::format_iso8601(d.transport.received) << "  "
+              << pad(printable(d.transport.source), 14) << "  "
+              << pad(printable(d.envelope.sender.empty() ? d.transport.mail_from
+                                                         : d.envelope.sender),
+                     28)
               << "  " << pad(printable(abbreviated(recipients_of(d))), 28) << "  "
               << printable(unassigned_reason(d)) << "\n";
   }

@@ -171,11 +171,15 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
     line("original sha256:", util::to_hex(d.original_sha256));
   line("client:", d.transport.client_ip);
   line("helo:", d.transport.helo);
-  line("tls:", d.transport.tls_cipher.empty() ? d.transport.tls_version : d.transport.tls_version + " " + d.transport.tls_cipher);
+  line("tls:", d.transport.tls_cipher.empty()
+                   ? d.transport.tls_version
+                   : d.transport.tls_version + " " + d.transport.tls_cipher);
   line("sasl login:", d.transport.sasl_login);
   line("spf:", d.transport.spf_result);
   line("queue id:", d.transport.queue_id);
-  line("fetched from:", d.transport.fetch_server.empty() ? "" : d.transport.fetch_protocol + "://" + d.transport.fetch_server);
+  line("fetched from:", d.transport.fetch_server.empty()
+                            ? ""
+                            : d.transport.fetch_protocol + "://" + d.transport.fetch_server);
   line("mailbox uid:", d.transport.fetch_uid);
   line("tls peer:", d.transport.tls_peer);
   line("assigned from:", d.assigned_from);

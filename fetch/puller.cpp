@@ -81,8 +81,8 @@ ConnectionFacts validate(const config::Mailbox& m, std::vector<std::string>* fol
 
 namespace {
 
-PullReport pull_locked(ingest::Service& service, const config::Config& c,
-                       const config::Mailbox& m, const std::atomic<bool>& stop);
+PullReport pull_locked(ingest::Service& service, const config::Config& c, const config::Mailbox& m,
+                       const std::atomic<bool>& stop);
 
 }  // namespace
 
@@ -108,8 +108,8 @@ PullReport pull(ingest::Service& service, const config::Config& c, const config:
 
 namespace {
 
-PullReport pull_locked(ingest::Service& service, const config::Config& c,
-                       const config::Mailbox& m, const std::atomic<bool>& stop) {
+PullReport pull_locked(ingest::Service& service, const config::Config& c, const config::Mailbox& m,
+                       const std::atomic<bool>& stop) {
   util::UniqueFd lock = lock_mailbox(c.archive_root, m.name);
   std::shared_ptr<archive::TenantArchive> archive;
   try {
@@ -153,8 +153,8 @@ PullReport pull_locked(ingest::Service& service, const config::Config& c,
         rep.bytes += size;
         rep.last_id = r.id();
         service.record_stored(m.name, rep.last_id, size);
-        util::log(util::LogLevel::kInfo, "mailbox=" + m.name + ": stored " + r.log_fields() +
-                                             " uid=\"" + rm.uid + "\"");
+        util::log(util::LogLevel::kInfo,
+                  "mailbox=" + m.name + ": stored " + r.log_fields() + " uid=\"" + rm.uid + "\"");
       }
       if (m.delete_after_indexing) {
         store.mark_deleted(rm);

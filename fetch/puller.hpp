@@ -8,9 +8,9 @@
 // between commit and delete, the next run just deletes it). The archive marker is written in the
 // same transaction as the delivery, so there is no window in which a message is archived but
 // not known to be. Messages go through the process's ingest::Service (the one path from bytes to
-// a durable delivery, which also records the mailbox's source state). A per-mailbox lock file under <archive_root>/_fetch/ keeps two processes from
-// pulling the same mailbox at once. Not thread-safe per mailbox; different mailboxes may be
-// pulled in parallel.
+// a durable delivery, which also records the mailbox's source state). A per-mailbox lock file under
+// <archive_root>/_fetch/ keeps two processes from pulling the same mailbox at once. Not thread-safe
+// per mailbox; different mailboxes may be pulled in parallel.
 #pragma once
 
 #include <atomic>

@@ -168,8 +168,7 @@ sfsistat on_helo(SMFICTX* ctx, char* helo) {
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   return guarded(ctx, "mail", [&](Session& s) {
-    return s.mail_from(argv != nullptr ? arg(argv[0]) : std::string(),
-                       macro(ctx, "{auth_authen}"));
+    return s.mail_from(argv != nullptr ? arg(argv[0]) : std::string(), macro(ctx, "{auth_authen}"));
   });
 }
 
@@ -188,8 +187,7 @@ sfsistat on_unknown(SMFICTX* ctx, const char*) {
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
-  return quiet(ctx, SMFIP_NR_HDR, "header",
-               [&](Session& s) { s.header(arg(name), arg(value)); });
+  return quiet(ctx, SMFIP_NR_HDR, "header", [&](Session& s) { s.header(arg(name), arg(value)); });
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {

@@ -59,7 +59,8 @@ constexpr const char* kUsage =
 // Whether to negotiate the no-reply flags on this socket kind (callbacks.hpp). Measured with
 // scripts/bench.sh (README, Performance): see the comment there for the figures.
 bool no_reply_for(const std::string& conn) {
-  return conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0 || conn.find(':') == std::string::npos || true;
+  return conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0 ||
+         conn.find(':') == std::string::npos || true;
 }
 
 std::shared_ptr<const milter::Runtime> load_runtime(const std::string& path) {

@@ -101,7 +101,9 @@ std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
     if (q.limit != 0 && out.size() >= q.limit) break;
   }
   std::stable_sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) {
-    return a.transport.received != b.transport.received ? a.transport.received > b.transport.received : a.seq > b.seq;
+    return a.transport.received != b.transport.received
+               ? a.transport.received > b.transport.received
+               : a.seq > b.seq;
   });
   return out;
 }

@@ -32,8 +32,10 @@ std::string encode_delivery(const Delivery& d) {
   out.push_back(static_cast<char>(kRecordVersion >> 8));
   out.push_back(static_cast<char>(kRecordVersion & 0xFF));
   util::put_varint(out, static_cast<std::uint64_t>(d.transport.received));
-  for (const std::string* s : {&d.transport.source, &d.transport.client_ip, &d.transport.helo, &d.transport.tls_version, &d.transport.tls_cipher,
-                               &d.transport.sasl_login, &d.transport.spf_result, &d.transport.queue_id, &d.transport.mail_from}) {
+  for (const std::string* s :
+       {&d.transport.source, &d.transport.client_ip, &d.transport.helo, &d.transport.tls_version,
+        &d.transport.tls_cipher, &d.transport.sasl_login, &d.transport.spf_result,
+        &d.transport.queue_id, &d.transport.mail_from}) {
     util::put_bytes(out, *s);
   }
   put_list(out, d.transport.rcpt_to);
@@ -58,7 +60,8 @@ std::string encode_delivery(const Delivery& d) {
   util::put_bytes(out, util::as_bytes(d.content_sha256));
   util::put_varint(out, d.size);
   util::put_bytes(out, util::as_bytes(d.original_sha256));
-  for (const std::string* s : {&d.transport.fetch_server, &d.transport.fetch_protocol, &d.transport.fetch_uid, &d.transport.tls_peer}) {
+  for (const std::string* s : {&d.transport.fetch_server, &d.transport.fetch_protocol,
+                               &d.transport.fetch_uid, &d.transport.tls_peer}) {
     util::put_bytes(out, *s);
   }
   util::put_bytes(out, d.assigned_from);
@@ -82,8 +85,9 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   std::uint64_t v = 0;
   bool ok = r.varint(v);
   d.transport.received = static_cast<util::TimeUs>(v);
-  for (std::string* s : {&d.transport.source, &d.transport.client_ip, &d.transport.helo, &d.transport.tls_version, &d.transport.tls_cipher,
-                         &d.transport.sasl_login, &d.transport.spf_result, &d.transport.queue_id, &d.transport.mail_from}) {
+  for (std::string* s : {&d.transport.source, &d.transport.client_ip, &d.transport.helo,
+                         &d.transport.tls_version, &d.transport.tls_cipher, &d.transport.sasl_login,
+                         &d.transport.spf_result, &d.transport.queue_id, &d.transport.mail_from}) {
     ok = ok && r.bytes(*s);
   }
   ok = ok && get_list(r, d.transport.rcpt_to);
@@ -112,7 +116,8 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
   ok = ok && r.bytes(sha) && sha.size() == d.content_sha256.size() && r.varint(d.size) &&
        r.bytes(original_sha) && original_sha.size() == d.original_sha256.size();
   if (version >= 2) {
-    for (std::string* s : {&d.transport.fetch_server, &d.transport.fetch_protocol, &d.transport.fetch_uid, &d.transport.tls_peer}) {
+    for (std::string* s : {&d.transport.fetch_server, &d.transport.fetch_protocol,
+                           &d.transport.fetch_uid, &d.transport.tls_peer}) {
       ok = ok && r.bytes(*s);
     }
   }

@@ -121,7 +121,8 @@ Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant,
   txn.del(dbs.by_content, keys::content(d.content_sha256, seq));
   txn.del(dbs.by_content, keys::content(d.original_sha256, seq));
   if (!d.transport.fetch_uid.empty()) {
-    std::string k = keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid);
+    std::string k =
+        keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid);
     if (auto v = txn.get(dbs.fetched, k); v && *v == seq_key) txn.del(dbs.fetched, k);
   }
   remove_content(txn, dbs, tenant, d.content_sha256);

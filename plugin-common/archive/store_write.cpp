@@ -47,7 +47,9 @@ std::optional<std::uint64_t> retransmission_of(const Txn& txn, const Databases& 
     Delivery e;
     if (!record || !decode_delivery(*record, e).empty()) continue;
     if (e.content_sha256 == d.content_sha256 && e.transport.source == d.transport.source &&
-        e.transport.mail_from == d.transport.mail_from && e.transport.rcpt_to == d.transport.rcpt_to && e.transport.received <= d.transport.received &&
+        e.transport.mail_from == d.transport.mail_from &&
+        e.transport.rcpt_to == d.transport.rcpt_to &&
+        e.transport.received <= d.transport.received &&
         d.transport.received - e.transport.received <= kRetransmissionWindow) {
       return seq;
     }
@@ -116,7 +118,9 @@ WriteOutcome write_delivery(Txn& txn, const Databases& dbs, Delivery& d, const M
     txn.put(dbs.by_content, keys::content(d.original_sha256, d.seq), {});
   }
   if (!d.transport.fetch_uid.empty()) {
-    txn.put(dbs.fetched, keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid), seq_key);
+    txn.put(dbs.fetched,
+            keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid),
+            seq_key);
   }
 
   head.link = chain_link(head.link, delivery_digest(record, d.content_sha256));

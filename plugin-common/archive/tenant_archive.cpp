@@ -19,8 +19,7 @@ TenantArchive::~TenantArchive() {
   writer_.reset();  // drain before the environment closes
 }
 
-std::future<StoreResult> TenantArchive::submit(Delivery d, MessageBytes bytes,
-                                               SubmitOptions opts) {
+std::future<StoreResult> TenantArchive::submit(Delivery d, MessageBytes bytes, SubmitOptions opts) {
   return writer_->submit(std::move(d), std::move(bytes), opts);
 }
 

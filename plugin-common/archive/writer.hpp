@@ -5,8 +5,8 @@
 // told "stored" before the commit is on disk.
 //
 // Errors are results, never exceptions: a full map (after growing up to the configured cap) or a
-// full disk gives Outcome::kArchiveFull, other I/O or LMDB errors kArchiveFailed; the environment stays
-// intact (a panicked environment is reopened) and later batches are tried afresh.
+// full disk gives Outcome::kArchiveFull, other I/O or LMDB errors kArchiveFailed; the environment
+// stays intact (a panicked environment is reopened) and later batches are tried afresh.
 // Thread-safe: submit() from any thread. The destructor drains pending work, then joins.
 #pragma once
 

@@ -53,8 +53,8 @@ std::string Report::log_fields() const {
     }
     return out;
   }
-  return out + " source=" + source + " size=" + std::to_string(size) +
-         " ms=" + std::to_string(ms) + " reason=" + detail;
+  return out + " source=" + source + " size=" + std::to_string(size) + " ms=" + std::to_string(ms) +
+         " reason=" + detail;
 }
 
 archive::Delivery make_delivery(const TransportFacts& facts, const archive::MessageBytes& bytes) {
@@ -123,8 +123,8 @@ void Service::reconfigure(std::shared_ptr<const config::Config> config) {
     }
   }
   for (const auto& a : closing) {
-    util::log(util::LogLevel::kInfo, "closing archive tenant=" + a->tenant().str() +
-                                         " (no longer in the configuration)");
+    util::log(util::LogLevel::kInfo,
+              "closing archive tenant=" + a->tenant().str() + " (no longer in the configuration)");
   }
 }
 
@@ -226,8 +226,7 @@ void Service::record_failure(const std::string& source, const std::string& reaso
   }
 }
 
-void Service::record_stored(const std::string& source, const std::string& id,
-                            std::uint64_t size) {
+void Service::record_stored(const std::string& source, const std::string& id, std::uint64_t size) {
   if (source.empty()) return;
   try {
     state().record_message(source, util::now_us(), id, size);

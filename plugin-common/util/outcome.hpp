@@ -28,8 +28,7 @@ enum class Outcome {
 // permanent (5xx) answer, because Exchange and Google drop a journal report that gets one.
 constexpr bool is_our_failure(Outcome o) {
   return o == Outcome::kArchiveFull || o == Outcome::kArchiveFailed ||
-         o == Outcome::kCommitTimeout || o == Outcome::kResolverTempfail ||
-         o == Outcome::kInternal;
+         o == Outcome::kCommitTimeout || o == Outcome::kResolverTempfail || o == Outcome::kInternal;
 }
 
 constexpr bool is_stored(Outcome o) {

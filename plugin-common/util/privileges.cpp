@@ -39,8 +39,8 @@ std::string write_problem_here(const std::string& dir) {
     if (::stat(probe.c_str(), &st) == 0) {
       if (!S_ISDIR(st.st_mode)) return probe + " is not a directory";
       if (::access(probe.c_str(), W_OK | X_OK) != 0) {
-        return probe == dir ? dir + " is not writable" : dir + " cannot be created: " + probe +
-                                                             " is not writable";
+        return probe == dir ? dir + " is not writable"
+                            : dir + " cannot be created: " + probe + " is not writable";
       }
       return {};
     }
@@ -69,8 +69,8 @@ std::string write_problem(const std::string& dir, const std::string& user) {
     } else if (problem = write_problem_here(dir); !problem.empty()) {
       problem += " by " + user;
     }
-    (void)::write(write_end.get(), problem.data(), problem.size());
-    _exit(0);
+    ssize_t n = ::write(write_end.get(), problem.data(), problem.size());
+    _exit(n == static_cast<ssize_t>(problem.size()) ? 0 : 1);
   }
   write_end.reset();
   std::string problem;

@@ -42,7 +42,8 @@ std::shared_ptr<const milter::Runtime> make_runtime() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static auto rt = make_runtime();
-  milter::Session s(rt);
+  static ingest::Service service(rt->config);
+  milter::Session s(rt, service);
   s.connect("192.0.2.7");
   std::string expected;  // the bytes of the current message as sent
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -79,16 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         s.body(arg);
         break;
       case '.': {
-        milter::Reply r = s.end_of_message({"FUZZ", "", ""}, [] {});
-        if (r.action == milter::Action::kAccept || r.action == milter::Action::kDiscard) {
-          // The log summary names the delivery: "... stored tenant=T id=T:N ...".
-          const std::string& sum = s.summary();
-          std::size_t at = sum.find(" id=");
-          if (at == std::string::npos) std::abort();
-          auto id = archive::DeliveryId::parse(sum.substr(at + 4, sum.find(' ', at + 4) - at - 4));
-          if (!id) std::abort();
-          auto a = rt->archive_for(id->tenant.is_no_tenant() ? "" : id->tenant.str());
-          auto d = a->get(id->seq);
+        util::Outcome r = s.end_of_message({"FUZZ", "", ""}, [] {});
+        if (util::is_stored(r)) {
+          const auto& report = s.last_report();
+          if (!report || !report->ok()) std::abort();
+          auto a = service.archive(report->tenant);
+          auto d = a->get(report->seq);
           if (!d) std::abort();
           std::string stored;
           a->read(d->content_sha256, 0, d->size, [&](std::string_view p) { stored += p; });

@@ -50,18 +50,19 @@ TEST(DiskFull, ErrorResultIntactArchiveAndRecovery) {
       if (!r.ok()) break;
       ++stored;
     }
-    ASSERT_EQ(r.status, StoreStatus::kFull) << r.error;
-    EXPECT_NE(r.error.find("No space left on device"), std::string::npos) << r.error;
+    ASSERT_EQ(r.outcome, util::Outcome::kArchiveFull) << r.detail;
+    EXPECT_NE(r.detail.find("No space left on device"), std::string::npos) << r.detail;
     EXPECT_GT(stored, 0u);
     VerifyReport v = a->verify();
     EXPECT_TRUE(v.ok()) << v.problems.front().where << ": " << v.problems.front().what;
     EXPECT_EQ(a->count(), stored);
     // Still full: still an error, still intact.
-    EXPECT_EQ(test::store(*a, "Subject: again\r\n\r\n" + body).status, StoreStatus::kFull);
+    EXPECT_EQ(test::store(*a, "Subject: again\r\n\r\n" + body).outcome,
+              util::Outcome::kArchiveFull);
 
     ASSERT_EQ(::unlink((mnt + "/filler").c_str()), 0);
     r = test::store(*a, "Subject: after\r\n\r\n" + body);
-    ASSERT_TRUE(r.ok()) << r.error;
+    ASSERT_TRUE(r.ok()) << r.detail;
     EXPECT_EQ(r.seq, stored + 1);
     EXPECT_TRUE(a->verify().ok());
   }

@@ -41,11 +41,12 @@ TEST(LargeMessage, OneHundredFiftyMegabytesRoundTrip) {
               .ok());
     }
   });
+  auto bytes = MessageBytes::from_file(spool);
   ingest::TransportFacts f;
   f.source = "test";
-  StoreResult r = ingest::ingest(*a, f, MessageBytes::from_file(spool));
+  StoreResult r = a->store(ingest::make_delivery(f, bytes), std::move(bytes));
   small.join();
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.detail;
   auto d = a->get(r.seq);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->content_sha256, want);

@@ -26,8 +26,8 @@ TEST(ArchiveLimits, FullMapIsAnErrorResultAndTheArchiveStaysIntact) {
       if (!r.ok()) break;
       ++stored;
     }
-    ASSERT_EQ(r.status, StoreStatus::kFull) << r.error;
-    EXPECT_NE(r.error.find("MDB_MAP_FULL"), std::string::npos) << r.error;
+    ASSERT_EQ(r.outcome, util::Outcome::kArchiveFull) << r.detail;
+    EXPECT_NE(r.detail.find("MDB_MAP_FULL"), std::string::npos) << r.detail;
     EXPECT_GT(stored, 2u);
     EXPECT_GT(a->map_size(), std::uint64_t{1} << 20);  // it did grow up to the cap first
     EXPECT_TRUE(a->verify().ok());
@@ -37,7 +37,7 @@ TEST(ArchiveLimits, FullMapIsAnErrorResultAndTheArchiveStaysIntact) {
   auto a = Registry::instance().open(dir.path(), t, opts);
   EXPECT_EQ(a->count(), stored);
   StoreResult r = test::store(*a, "Subject: after\r\n\r\n" + body);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.detail;
   EXPECT_EQ(r.seq, stored + 1);
   EXPECT_TRUE(a->verify().ok());
 }
@@ -62,7 +62,7 @@ TEST(ArchiveLimits, LargeBlobsAreWrittenAheadAndInterruptedPartsHeal) {
   }
   auto a = Registry::instance().open(dir.path(), t);
   StoreResult r = test::store(*a, message);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.detail;
   std::string back;
   a->read(sha, 0, message.size(), [&](std::string_view p) { back += p; });
   EXPECT_EQ(back, message);

@@ -153,19 +153,18 @@ TEST(Retransmission, TheSameTransactionAgainIsMergedOnlyWhenAsked) {
   TempDir dir;
   auto a = Registry::instance().open(dir.path(), TenantId::no_tenant());
   std::string m = make_message("a@x.test", "b@y.test", "s", "<r@x.test>");
-  auto delivery = [&](util::TimeUs received, std::vector<std::string> rcpts, bool merge) {
+  auto delivery = [&](util::TimeUs received, std::vector<std::string> rcpts) {
     Delivery d;
     d.transport.received = received;
     d.transport.source = "relay";
     d.transport.mail_from = "a@x.test";
     d.transport.rcpt_to = std::move(rcpts);
-    d.merge_retransmission = merge;
     return d;
   };
   constexpr util::TimeUs kT = 1'795'000'000'000'000;
-  auto first = a->store(delivery(kT, {"j@arch.test"}, true), MessageBytes::from_string(m));
+  auto first = a->store(delivery(kT, {"j@arch.test"}), MessageBytes::from_string(m), {true});
   auto again =
-      a->store(delivery(kT + 3600'000'000, {"j@arch.test"}, true), MessageBytes::from_string(m));
+      a->store(delivery(kT + 3600'000'000, {"j@arch.test"}), MessageBytes::from_string(m), {true});
   ASSERT_TRUE(first.ok() && again.ok());
   EXPECT_FALSE(first.retransmission);
   EXPECT_TRUE(again.retransmission);
@@ -173,12 +172,12 @@ TEST(Retransmission, TheSameTransactionAgainIsMergedOnlyWhenAsked) {
   EXPECT_EQ(a->count(), 1u);
   // Other recipients, outside the window, or not asked for (an import): a new delivery.
   EXPECT_FALSE(
-      a->store(delivery(kT, {"k@arch.test"}, true), MessageBytes::from_string(m)).retransmission);
-  EXPECT_FALSE(a->store(delivery(kT + 8 * 24 * 3600'000'000LL, {"j@arch.test"}, true),
-                        MessageBytes::from_string(m))
+      a->store(delivery(kT, {"k@arch.test"}), MessageBytes::from_string(m), {true}).retransmission);
+  EXPECT_FALSE(a->store(delivery(kT + 8 * 24 * 3600'000'000LL, {"j@arch.test"}),
+                        MessageBytes::from_string(m), {true})
                    .retransmission);
-  EXPECT_FALSE(
-      a->store(delivery(kT, {"j@arch.test"}, false), MessageBytes::from_string(m)).retransmission);
+  EXPECT_FALSE(a->store(delivery(kT, {"j@arch.test"}), MessageBytes::from_string(m), {false})
+                   .retransmission);
   EXPECT_EQ(a->count(), 4u);
   EXPECT_TRUE(a->verify().ok());
 }

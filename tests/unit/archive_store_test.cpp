@@ -77,7 +77,7 @@ TEST(Archive, RoundTripIsByteIdenticalIncludingLargeMessages) {
   large.push_back('\0');  // NUL bytes are kept as they are
   for (const std::string* m : {&small, &large}) {
     StoreResult r = test::store(*a, *m);
-    ASSERT_TRUE(r.ok()) << r.error;
+    ASSERT_TRUE(r.ok()) << r.detail;
     auto d = a->get(r.seq);
     ASSERT_TRUE(d);
     EXPECT_EQ(d->size, m->size());
@@ -104,7 +104,7 @@ TEST(Archive, DuplicateContentIsStoredOnceWithTwoDeliveries) {
   EXPECT_EQ(v.deliveries, 2u);
   EXPECT_EQ(v.contents, 1u);
   EXPECT_EQ(v.content_bytes, m.size());
-  EXPECT_EQ(a->get(second.seq)->source, "other-source");
+  EXPECT_EQ(a->get(second.seq)->transport.source, "other-source");
 }
 
 TEST(Archive, EveryIndexFindsWhatItShould) {
@@ -231,8 +231,8 @@ TEST(Archive, FetchedMessagesAreRememberedWithTheirDelivery) {
   EXPECT_FALSE(a->fetched("other", "imap.example:993", "imap 1700000000 42"));
   auto back = a->get(r.seq);
   ASSERT_TRUE(back);
-  EXPECT_EQ(back->fetch_uid, d.transport.fetch_uid);
-  EXPECT_EQ(back->tls_peer, d.transport.tls_peer);
+  EXPECT_EQ(back->transport.fetch_uid, d.transport.fetch_uid);
+  EXPECT_EQ(back->transport.tls_peer, d.transport.tls_peer);
   EXPECT_TRUE(a->verify().ok());
 }
 

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
                         std::string(len, static_cast<char>('a' + i % 26));
         archive::StoreResult r = test::store(*a, m);
         if (!r.ok()) {
-          std::fprintf(stderr, "store failed: %s\n", r.error.c_str());
+          std::fprintf(stderr, "store failed: %s\n", r.detail.c_str());
           _exit(1);
         }
         std::string line = std::to_string(r.seq) + " " + util::to_hex(util::sha256(m)) + "\n";

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "replies.hpp"
 #include "session.hpp"
 #include "test_support.hpp"
 
@@ -26,8 +27,20 @@ std::shared_ptr<const Runtime> runtime(const std::string& root, const std::strin
   return std::make_shared<const Runtime>(cfg, tenant::SpfChecker::zone({}));
 }
 
-Reply send(Session& s, const std::string& from, const std::string& rcpt, const std::string& subject,
-           const std::string& body) {
+Action act(util::Outcome o) {
+  return reply_for(o).action;
+}
+
+std::string codes(util::Outcome o) {
+  return std::string(reply_for(o).rcode) + " " + reply_for(o).xcode;
+}
+
+archive::TenantId acme() {
+  return *archive::TenantId::parse("acme");
+}
+
+util::Outcome send(Session& s, const std::string& from, const std::string& rcpt,
+                   const std::string& subject, const std::string& body) {
   s.mail_from("<" + from + ">", "");
   s.rcpt("<" + rcpt + ">");
   s.header("From", " " + from);
@@ -42,29 +55,31 @@ Reply send(Session& s, const std::string& from, const std::string& rcpt, const s
 TEST(MilterSession, RebuildsTheMessageAndStoresIt) {
   test::TempDir dir;
   auto rt = runtime(dir.path());
-  Session s(rt);
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
   s.connect("192.0.2.5");
   s.helo("mx.acme.test");
-  Reply r = send(s, "a@acme.test", "j@arch.test", "hello", "line 1\r\nline 2\r\n");
-  EXPECT_EQ(r.action, Action::kDiscard);
-  auto a = rt->archive_for("acme");
+  util::Outcome r = send(s, "a@acme.test", "j@arch.test", "hello", "line 1\r\nline 2\r\n");
+  EXPECT_EQ(act(r), Action::kDiscard);
+  auto a = svc.archive(acme());
   auto d = a->get(1);
   ASSERT_TRUE(d);
   std::string raw;
   a->read(d->content_sha256, 0, d->size, [&](std::string_view p) { raw += p; });
   EXPECT_EQ(raw, "From: a@acme.test\r\nSubject: hello\r\n\tcontinued\r\n\r\nline 1\r\nline 2\r\n");
-  EXPECT_EQ(d->queue_id, "QID1");
-  EXPECT_EQ(d->tls_version, "TLSv1.3");
-  EXPECT_EQ(d->helo, "mx.acme.test");
-  EXPECT_EQ(d->source, "acme");
+  EXPECT_EQ(d->transport.queue_id, "QID1");
+  EXPECT_EQ(d->transport.tls_version, "TLSv1.3");
+  EXPECT_EQ(d->transport.helo, "mx.acme.test");
+  EXPECT_EQ(d->transport.source, "acme");
 }
 
 TEST(MilterSession, TwoMessagesAndAnAbortDoNotBleed) {
   test::TempDir dir;
   auto rt = runtime(dir.path());
-  Session s(rt);
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
   s.connect("192.0.2.5");
-  EXPECT_EQ(send(s, "a@acme.test", "j@arch.test", "first", "one\r\n").action, Action::kDiscard);
+  EXPECT_EQ(act(send(s, "a@acme.test", "j@arch.test", "first", "one\r\n")), Action::kDiscard);
   // An aborted transaction (RSET, or the client vanishing mid-DATA) stores nothing.
   s.mail_from("<b@acme.test>", "");
   s.rcpt("<k@arch.test>");
@@ -72,12 +87,12 @@ TEST(MilterSession, TwoMessagesAndAnAbortDoNotBleed) {
   s.end_of_headers();
   s.body("partial");
   s.abort();
-  EXPECT_EQ(send(s, "c@acme.test", "l@arch.test", "third", "three\r\n").action, Action::kDiscard);
-  auto a = rt->archive_for("acme");
+  EXPECT_EQ(act(send(s, "c@acme.test", "l@arch.test", "third", "three\r\n")), Action::kDiscard);
+  auto a = svc.archive(acme());
   ASSERT_EQ(a->count(), 2u);
   auto d = a->get(2);
-  EXPECT_EQ(d->mail_from, "c@acme.test");
-  EXPECT_EQ(d->rcpt_to, std::vector<std::string>{"l@arch.test"});
+  EXPECT_EQ(d->transport.mail_from, "c@acme.test");
+  EXPECT_EQ(d->transport.rcpt_to, std::vector<std::string>{"l@arch.test"});
   std::string raw;
   a->read(d->content_sha256, 0, d->size, [&](std::string_view p) { raw += p; });
   EXPECT_EQ(raw.find("aborted"), std::string::npos);
@@ -87,42 +102,44 @@ TEST(MilterSession, TwoMessagesAndAnAbortDoNotBleed) {
 TEST(MilterSession, RepliesForSplitRejectAndSize) {
   test::TempDir dir;
   auto rt = runtime(dir.path());
-  Session s(rt);
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
   s.connect("198.51.100.7");
   s.mail_from("<a@x.test>", "");
-  EXPECT_EQ(s.rcpt("<j@t1.test>").action, Action::kContinue);
-  Reply split = s.rcpt("<j@t2.test>");
-  EXPECT_EQ(split.action, Action::kTempfail);
-  EXPECT_EQ(split.rcode + " " + split.xcode, "452 4.5.3");
+  EXPECT_EQ(act(s.rcpt("<j@t1.test>")), Action::kContinue);
+  util::Outcome split = s.rcpt("<j@t2.test>");
+  EXPECT_EQ(act(split), Action::kTempfail);
+  EXPECT_EQ(codes(split), "452 4.5.3");
 
   auto strict = runtime(dir.path(), "unassigned: reject\n");
-  Session r(strict);
+  Session r(strict, svc);
   r.connect("203.0.113.1");
   r.mail_from("<a@x.test>", "");
-  Reply rej = r.rcpt("<j@arch.test>");
-  EXPECT_EQ(rej.action, Action::kReject);
-  EXPECT_EQ(rej.rcode + " " + rej.xcode, "550 5.7.1");
+  util::Outcome rej = r.rcpt("<j@arch.test>");
+  EXPECT_EQ(act(rej), Action::kReject);
+  EXPECT_EQ(codes(rej), "550 5.7.1");
 
-  Session big(rt);
+  Session big(rt, svc);
   big.connect("192.0.2.5");
   big.mail_from("<a@acme.test>", "");
   big.rcpt("<j@arch.test>");
   big.end_of_headers();
   big.body(std::string(2 << 20, 'x'));  // over max_message_size (1M)
-  Reply too_big = big.end_of_message({"QID2", "", ""}, [] {});
-  EXPECT_EQ(too_big.rcode, "552");
-  EXPECT_EQ(rt->archive_for("acme")->count(), 0u);
+  util::Outcome too_big = big.end_of_message({"QID2", "", ""}, [] {});
+  EXPECT_EQ(codes(too_big), "552 5.3.4");
+  EXPECT_EQ(svc.archive(acme())->count(), 0u);
 }
 
 TEST(MilterSession, SpilledMessagesAreStoredExactly) {
   test::TempDir dir;
   auto rt = runtime(dir.path());
-  Session s(rt);
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
   s.connect("192.0.2.5");
   std::string body;
   for (int i = 0; body.size() < 300 * 1024; ++i) body += "line " + std::to_string(i) + "\r\n";
-  EXPECT_EQ(send(s, "a@acme.test", "j@arch.test", "big", body).action, Action::kDiscard);
-  auto a = rt->archive_for("acme");
+  EXPECT_EQ(act(send(s, "a@acme.test", "j@arch.test", "big", body)), Action::kDiscard);
+  auto a = svc.archive(acme());
   auto d = a->get(1);
   ASSERT_TRUE(d);
   EXPECT_GT(d->size, 300u * 1024);
@@ -141,23 +158,24 @@ TEST(MilterSession, SpilledMessagesAreStoredExactly) {
 TEST(MilterSession, AnEndWithoutRecipientsLeavesNothingBehind) {
   test::TempDir dir;
   auto rt = runtime(dir.path());
-  Session s(rt);
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
   s.connect("192.0.2.5");
   s.mail_from("<a@acme.test>", "");
   s.header("From", " a@acme.test");
   s.end_of_headers();
   s.body("first\r\n");
-  EXPECT_EQ(s.end_of_message({"Q1", "", ""}, [] {}).action, Action::kTempfail);
+  EXPECT_EQ(act(s.end_of_message({"Q1", "", ""}, [] {})), Action::kTempfail);
   // A RCPT without a new MAIL FROM is refused, and its message is not stored.
-  EXPECT_EQ(s.rcpt("<j@arch.test>").action, Action::kTempfail);
+  EXPECT_EQ(act(s.rcpt("<j@arch.test>")), Action::kTempfail);
   s.header("From", " b@acme.test");
   s.end_of_headers();
   s.body("second\r\n");
-  EXPECT_EQ(s.end_of_message({"Q2", "", ""}, [] {}).action, Action::kTempfail);
-  EXPECT_EQ(rt->archive_for("acme")->count(), 0u);
+  EXPECT_EQ(act(s.end_of_message({"Q2", "", ""}, [] {})), Action::kTempfail);
+  EXPECT_EQ(svc.archive(acme())->count(), 0u);
   // A proper transaction afterwards stores exactly its own bytes.
-  EXPECT_EQ(send(s, "a@acme.test", "j@arch.test", "third", "third\r\n").action, Action::kDiscard);
-  auto a = rt->archive_for("acme");
+  EXPECT_EQ(act(send(s, "a@acme.test", "j@arch.test", "third", "third\r\n")), Action::kDiscard);
+  auto a = svc.archive(acme());
   auto d = a->get(1);
   ASSERT_TRUE(d);
   std::string raw;

@@ -48,7 +48,7 @@ TEST(Alerts, OneAlertAndOneRecoveryPerEpisode) {
   TempDir dir;
   write_sendmail(dir.path(), 0);
   auto c = one_listener(dir.path());
-  auto store = state::StateStore::open(dir.path());
+  auto store = std::make_unique<state::StateStore>(dir.path());
   store->record_message("smtp-acme", kT0, "acme:1", 10);
   EXPECT_EQ(state::check_alerts(c, *store, kT0 + kHour).alerts, 0u);  // OK
   auto o = state::check_alerts(c, *store, kT0 + 5 * kHour);           // INACTIVE
@@ -80,7 +80,7 @@ TEST(Alerts, AFailedSendmailIsRetriedAndNeverCountsAsSent) {
   TempDir dir;
   write_sendmail(dir.path(), 75);
   auto c = one_listener(dir.path());
-  auto store = state::StateStore::open(dir.path());
+  auto store = std::make_unique<state::StateStore>(dir.path());
   store->record_message("smtp-acme", kT0, "acme:1", 10);
   auto o = state::check_alerts(c, *store, kT0 + 5 * kHour);
   EXPECT_EQ(o.alerts, 0u);
@@ -96,7 +96,7 @@ TEST(Alerts, NeverAndDisabledAreNotAlertsAndLogOnlyNeedsNoMail) {
   auto c = one_listener(dir.path());
   c.alerts_email.clear();
   c.alerts_sendmail = "/nonexistent/sendmail";
-  auto store = state::StateStore::open(dir.path());
+  auto store = std::make_unique<state::StateStore>(dir.path());
   EXPECT_EQ(state::check_alerts(c, *store, kT0).alerts, 0u);  // NEVER
   store->record_message("smtp-acme", kT0, "acme:1", 10);
   EXPECT_EQ(state::check_alerts(c, *store, kT0 + 5 * kHour).alerts, 1u);  // logged only

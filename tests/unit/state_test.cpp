@@ -31,13 +31,13 @@ config::Config two_sources() {
 TEST(State, RecordsMessagesPerHourAndSurvivesReopen) {
   TempDir dir;
   {
-    auto s = state::StateStore::open(dir.path());
+    auto s = std::make_unique<state::StateStore>(dir.path());
     s->record_message("a", kT0, "acme:1", 100);
     s->record_message("a", kT0 + kHour, "acme:2", 50);
     s->record_message("a", kT0 + 30 * kHour, "acme:3", 1);
     s->record_failure("a", kT0 + 31 * kHour, "commit-timeout");
   }
-  auto s = state::StateStore::open(dir.path());
+  auto s = std::make_unique<state::StateStore>(dir.path());
   auto a = s->get("a");
   EXPECT_EQ(a.messages, 3u);
   EXPECT_EQ(a.bytes, 151u);

@@ -43,7 +43,9 @@ inline archive::StoreResult store(archive::TenantArchive& a, const std::string& 
   ingest::TransportFacts f;
   f.received = received;
   f.source = source;
-  return ingest::ingest(a, f, archive::MessageBytes::from_string(bytes));
+  auto m = archive::MessageBytes::from_string(bytes);
+  archive::Delivery d = ingest::make_delivery(f, m);
+  return a.store(std::move(d), std::move(m));
 }
 
 }  // namespace postjournal::test
