@@ -2,6 +2,7 @@
 // abort (RSET / disconnect mid-DATA) leaves no state behind, replies for split, reject, too big.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "replies.hpp"
@@ -181,4 +182,74 @@ TEST(MilterSession, AnEndWithoutRecipientsLeavesNothingBehind) {
   std::string raw;
   a->read(d->content_sha256, 0, d->size, [&](std::string_view p) { raw += p; });
   EXPECT_EQ(raw, "From: a@acme.test\r\nSubject: third\r\n\tcontinued\r\n\r\nthird\r\n");
+}
+
+// "Never 5xx for our own failures", checked over the whole table; fixed texts, safe for
+// smfi_setreply.
+TEST(MilterReplies, OurFailuresAreAlwaysTemporary) {
+  using util::Outcome;
+  for (int i = 0; i <= static_cast<int>(Outcome::kRejected); ++i) {
+    auto o = static_cast<Outcome>(i);
+    const Reply& r = reply_for(o);
+    std::string text = r.text;
+    EXPECT_EQ(text.find_first_of("%\r\n"), std::string::npos) << util::to_string(o);
+    if (util::is_our_failure(o)) {
+      EXPECT_EQ(r.action, Action::kTempfail) << util::to_string(o);
+      EXPECT_EQ(r.rcode[0], '4') << util::to_string(o);
+      EXPECT_EQ(r.xcode[0], '4') << util::to_string(o);
+    }
+    if (r.action == Action::kReject) {
+      EXPECT_TRUE(o == Outcome::kTooBig || o == Outcome::kRejected) << util::to_string(o);
+    }
+  }
+  EXPECT_EQ(reply_for(Outcome::kStored).action, Action::kAccept);
+  EXPECT_EQ(reply_for(Outcome::kStoredDiscard).action, Action::kDiscard);
+  EXPECT_EQ(codes(Outcome::kArchiveFull), "452 4.3.1");
+  EXPECT_EQ(codes(Outcome::kResolverTempfail), "451 4.7.1");
+}
+
+// A failure in a no-reply step (header, body) cannot be answered there: it is answered 451 at end
+// of message, nothing is stored, and the next transaction starts clean.
+TEST(MilterSession, AFailureInANoReplyStepIsAnsweredAtTheEnd) {
+  test::TempDir dir;
+  auto rt = runtime(dir.path());
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
+  s.connect("192.0.2.5");
+  s.mail_from("<a@acme.test>", "");
+  EXPECT_EQ(s.stage(), Session::Stage::kEnvelope);
+  s.rcpt("<j@arch.test>");
+  s.header("Subject", " x");
+  EXPECT_EQ(s.stage(), Session::Stage::kData);
+  s.fail_later("header: simulated");
+  s.end_of_headers();
+  s.body("body\r\n");
+  EXPECT_EQ(s.end_of_message({"Q1", "", ""}, [] {}), util::Outcome::kInternal);
+  EXPECT_EQ(s.stage(), Session::Stage::kIdle);
+  EXPECT_EQ(svc.archive(acme())->count(), 0u);
+  EXPECT_EQ(act(send(s, "a@acme.test", "j@arch.test", "next", "ok\r\n")), Action::kDiscard);
+  EXPECT_EQ(svc.archive(acme())->count(), 1u);
+}
+
+// What Postfix changes before the milter that the milter can see: a leading mbox "From " line
+// arrives renamed to X-Mailbox-Line: and the delivery says so.
+TEST(MilterSession, FlagsAnMboxLineThatPostfixRenamed) {
+  test::TempDir dir;
+  auto rt = runtime(dir.path());
+  ingest::Service svc(rt->config);
+  Session s(rt, svc);
+  s.connect("192.0.2.5");
+  s.mail_from("<a@acme.test>", "");
+  s.rcpt("<j@arch.test>");
+  s.header("X-Mailbox-Line", " From a@acme.test Mon Jan  1 00:00:00 2024");
+  s.header("Subject", " x");
+  s.end_of_headers();
+  s.body("b\r\n");
+  EXPECT_EQ(s.end_of_message({"Q1", "", ""}, [] {}), util::Outcome::kStoredDiscard);
+  auto d = svc.archive(acme())->get(1);
+  ASSERT_TRUE(d);
+  EXPECT_NE(std::find(d->anomalies.begin(), d->anomalies.end(), "mbox-from-line-renamed-by-mta"),
+            d->anomalies.end());
+  ASSERT_TRUE(s.last_report());
+  EXPECT_EQ(s.last_report()->id(), "acme:1");
 }
