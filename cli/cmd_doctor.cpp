@@ -1,6 +1,11 @@
 // postjournal doctor: reads a Postfix configuration with postconf and reports every setting that
 // would lose, cut or alter journal mail, with the command that fixes it.
+#include <sys/stat.h>
+
 #include <iostream>
+
+#include <map>
+#include <sstream>
 
 #include "commands.hpp"
 #include "util/process.hpp"
@@ -18,15 +23,20 @@ struct Finding {
 class Postconf {
  public:
   explicit Postconf(std::string dir) : dir_(std::move(dir)) {}
-  std::string get(const std::string& name) const {
+  std::string get(const std::string& name) const { return run({"-h", name}); }
+  // master.cf: every "service/type/field = value" line (postconf -F).
+  std::string master_fields() const { return run({"-F"}); }
+
+  std::string run(const std::vector<std::string>& args) const {
     std::vector<std::string> argv = {"postconf"};
     if (!dir_.empty()) argv.insert(argv.end(), {"-c", dir_});
-    argv.insert(argv.end(), {"-h", name});
+    argv.insert(argv.end(), args.begin(), args.end());
     util::ProcessResult r = util::run_capture(argv);
     if (r.exit_status != 0) {
-      throw CommandError(kExitSoftware, "postconf " + (dir_.empty() ? "" : "-c " + dir_ + " ") +
-                                            "-h " + name + " failed (status " +
-                                            std::to_string(r.exit_status) + ")");
+      std::string line = "postconf";
+      for (std::size_t i = 1; i < argv.size(); ++i) line += " " + argv[i];
+      throw CommandError(kExitSoftware,
+                         line + " failed (status " + std::to_string(r.exit_status) + ")");
     }
     return std::string(util::trim(r.output));
   }
@@ -41,6 +51,28 @@ bool contains_word(const std::string& list, const std::string& word) {
     if (c == ',' || c == '\t' || c == '\n') c = ' ';
   }
   return padded.find(" " + word + " ") != std::string::npos;
+}
+
+// True when an inet service of master.cf runs smtpd chrooted (Debian's stock master.cf does).
+bool smtpd_chrooted(const std::string& fields) {
+  std::map<std::string, std::string> f;
+  std::istringstream in(fields);
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find(" = ");
+    if (eq != std::string::npos) f[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  for (const auto& [key, value] : f) {
+    if (key.ends_with("/inet/command") && value.rfind("smtpd", 0) == 0) {
+      auto service = key.substr(0, key.size() - std::string("/command").size());
+      if (f[service + "/chroot"] == "y") return true;
+    }
+  }
+  return false;
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 std::uint64_t number(const std::string& v) {
@@ -67,7 +99,29 @@ int run_doctor(const Context&, const Args& args) {
   auto want = args.value("milter");
   check("smtpd_milters", !milters.empty() && (!want || contains_word(milters, *want)),
         "Postfix must hand every message to postjournal-milter",
-        "smtpd_milters = " + std::string(want ? *want : "unix:/run/postjournal/milter.sock"));
+        "smtpd_milters = " + std::string(want ? *want : "unix:/postjournal/milter.sock"));
+  // A chrooted smtpd sees the file system from queue_directory: a unix socket outside it (or
+  // named by its full host path) is unreachable, and every message would get 451.
+  if (smtpd_chrooted(pc.master_fields())) {
+    std::string qdir = pc.get("queue_directory");
+    std::string list = milters;
+    for (char& c : list) c = c == ',' ? ' ' : c;
+    for (const auto& m : util::split_blanks(list)) {
+      if (m.rfind("unix:", 0) != 0 && m.rfind("local:", 0) != 0) continue;
+      std::string path = m.substr(m.find(':') + 1);
+      std::string seen = qdir + path;
+      bool good = path.rfind(qdir + "/", 0) != 0 && is_dir(seen.substr(0, seen.rfind('/')));
+      std::string line = std::string(good ? "OK   " : "FIX  ") + "smtpd_milters " + m +
+                         " (smtpd is chrooted in " + qdir + ": it opens " + seen + ")";
+      if (!good) {
+        std::string inside = path.rfind(qdir + "/", 0) == 0 ? path.substr(qdir.size()) : path;
+        line += "\n       a chrooted smtpd cannot reach a socket outside " + qdir +
+                "\n       fix: set milter.socket: unix:" + qdir + inside + " and " + pc_c +
+                " -e 'smtpd_milters = unix:" + inside + "'";
+      }
+      out.push_back({good, line});
+    }
+  }
   check("milter_default_action", pc.get("milter_default_action") == "tempfail",
         "when the milter is unreachable, mail must be deferred (4xx), not accepted unarchived",
         "milter_default_action = tempfail");

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "no_reply.hpp"
 #include "replies.hpp"
 #include "session.hpp"
 #include "util/log.hpp"
@@ -128,7 +129,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long, unsigned long f1, unsigned lo
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2,
                       unsigned long* pf3) {
   unsigned long want = SMFIP_HDR_LEADSPC;  // header values exactly as received
-  if (g_no_reply.load()) want |= no_reply_flags();
+  if (g_no_reply.load()) want |= kNoReplyFlags;
   *pf0 = 0;  // no modification actions
   *pf1 = f1 & want;
   *pf2 = 0;
@@ -136,7 +137,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long, unsigned long f1, unsigned lo
   try {
     Connection* c = ensure_connection(ctx);
     if (c == nullptr) return SMFIS_TEMPFAIL;
-    c->no_reply = *pf1 & no_reply_flags();
+    c->no_reply = *pf1 & kNoReplyFlags;
   } catch (...) {
     return SMFIS_TEMPFAIL;
   }
@@ -222,11 +223,6 @@ sfsistat on_close(SMFICTX* ctx) {
 
 void set_no_reply(bool enabled) {
   g_no_reply.store(enabled);
-}
-
-unsigned long no_reply_flags() {
-  return SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR |
-         SMFIP_NR_EOH | SMFIP_NR_BODY;
 }
 
 smfiDesc& milter_description() {

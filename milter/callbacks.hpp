@@ -6,7 +6,7 @@
 //
 // The fast path: for the steps that always continue (connect, HELO, DATA, unknown commands,
 // each header, end of headers, each body chunk) the milter negotiates the protocol's no-reply
-// flags (SMFIP_NR_*) when the MTA offers them, so Postfix sends those packets without waiting
+// flags (no_reply.hpp) when the MTA offers them, so Postfix sends those packets without waiting
 // for an answer; the Session then answers a failure in them at end of message. Whether to ask
 // for them is set per process by set_no_reply() (main.cpp decides by socket kind; README,
 // Performance). Threads: libmilter's; the per-connection state lives in its private pointer.
@@ -20,8 +20,5 @@ smfiDesc& milter_description();
 
 // Ask for the no-reply flags in negotiation (default: yes). Call before smfi_main.
 void set_no_reply(bool enabled);
-
-// The no-reply flags the milter asks for when enabled.
-unsigned long no_reply_flags();
 
 }  // namespace postjournal::milter

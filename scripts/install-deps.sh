@@ -12,6 +12,8 @@ packages=(
   liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev libvmime-dev ca-certificates
   # tests
   libgtest-dev googletest util-linux mount coreutils diffutils lmdb-utils dnsmasq-base iproute2 openssl
+  # the milter fast-path test counts system calls
+  strace
   # the alert test runs the milter with its clock days ahead (LD_PRELOAD libfaketime)
   faketime
   # the package test (scripts/package.sh, lintian, dpkg -i)

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Wires postjournal-milter into a Postfix instance with postconf only (postconf -e), idempotent.
-# Usage: scripts/postfix-setup.sh [-c POSTFIX_CONFIG_DIR] [--milter SOCKET] [--archiver-domain D]...
+# Usage: scripts/postfix-setup.sh [-c POSTFIX_CONFIG_DIR] [--milter SOCKET | --socket PATH]
+#          [--archiver-domain D]...
 #          [--tls-cert FILE --tls-key FILE]
-#   --milter           Postfix's form of the milter socket (default unix:/run/postjournal/milter.sock;
-#                      inet:127.0.0.1:8891 for TCP); must match milter.socket in postjournal.yaml
+#   --milter           Postfix's form of the milter socket (inet:127.0.0.1:8891 for TCP). Default:
+#                      milter.socket's default, /var/spool/postfix/postjournal/milter.sock, as the
+#                      smtpd sees it: unix:/postjournal/milter.sock when smtpd runs chrooted in
+#                      queue_directory (Debian's master.cf), the full path when it does not
+#   --socket PATH      the milter's socket path (milter.socket without unix:) for that default
 #   --archiver-domain  a domain whose mail the archiver accepts (journal addresses live there):
 #                      added to relay_domains and routed to the discard transport
 # What it sets, and why:
@@ -17,21 +21,43 @@
 #   TLS when a certificate is given.
 set -euo pipefail
 confdir=/etc/postfix
-milter=unix:/run/postjournal/milter.sock
+milter=
+socket=/var/spool/postfix/postjournal/milter.sock
 domains=()
 cert= key=
 while [[ $# -gt 0 ]]; do
   case $1 in
     -c) confdir=$2; shift 2 ;;
     --milter) milter=$2; shift 2 ;;
+    --socket) socket=$2; shift 2 ;;
     --archiver-domain) domains+=("$2"); shift 2 ;;
     --tls-cert) cert=$2; shift 2 ;;
     --tls-key) key=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "postfix-setup: unknown argument $1" >&2; exit 64 ;;
   esac
 done
 pc() { postconf -c "$confdir" "$@"; }
+
+# A chrooted smtpd (any inet service running smtpd with chroot = y) sees the file system from
+# queue_directory: the socket must be inside it, named relative to it.
+chrooted=no
+while read -r service; do
+  [[ $(pc -Fh "$service/chroot") == y ]] && chrooted=yes
+done < <(pc -F | sed -nE 's#^([^ ]+/inet)/command = smtpd.*#\1#p')
+if [[ -z $milter ]]; then
+  qdir=$(pc -h queue_directory)
+  if [[ $chrooted == yes ]]; then
+    if [[ $socket != "$qdir"/* ]]; then
+      echo "postfix-setup: smtpd runs chrooted in $qdir but the socket $socket is outside it;" \
+        "set milter.socket under $qdir (or pass --milter)" >&2
+      exit 78
+    fi
+    milter="unix:${socket#"$qdir"}"
+  else
+    milter="unix:$socket"
+  fi
+fi
 
 current=$(pc -h smtpd_milters)
 case " ${current//,/ } " in

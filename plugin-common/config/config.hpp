@@ -21,6 +21,7 @@ enum class AuthMethod { kIp, kIpDomain, kSmtp, kSpf };
 enum class SourceType { kJournaling, kForward };
 enum class AfterArchive { kDiscard, kAccept };
 enum class Unassigned { kQueue, kReject };
+enum class NoReply { kAuto, kYes, kNo };
 enum class MailProtocol { kImap, kImaps, kPop3, kPop3s };
 enum class StartTls { kNo, kYes, kRequired };
 
@@ -75,6 +76,7 @@ struct Config {
   std::uint64_t milter_memory_limit = 0;
   std::string milter_spool_dir;
   std::uint64_t milter_commit_timeout = 0;  // seconds
+  NoReply milter_no_reply = NoReply::kAuto;
   std::string archive_root;
   std::uint64_t archive_initial_map_size = 0;
   std::uint64_t archive_max_map_size = 0;

@@ -96,9 +96,11 @@ FieldSpec<T> cidrs(std::string key, std::vector<util::Cidr> T::*m, std::string d
 const std::vector<FieldSpec<Config>>& top_fields() {
   using C = Config;
   static const std::vector<FieldSpec<C>> kFields = {
-      text<C>("milter.socket", &C::milter_socket, "unix:/run/postjournal/milter.sock",
-              "Where postjournal-milter listens: unix:/path or inet:port@127.0.0.1. Postfix's "
-              "smtpd_milters names the same socket."),
+      text<C>("milter.socket", &C::milter_socket, "unix:/var/spool/postfix/postjournal/milter.sock",
+              "Where postjournal-milter listens: unix:/path or inet:port@127.0.0.1. The default "
+              "is inside Postfix's chroot (Debian runs smtpd chrooted in /var/spool/postfix), "
+              "where smtpd_milters names it unix:/postjournal/milter.sock "
+              "(scripts/postfix-setup.sh writes the right one)."),
       text<C>("milter.user", &C::milter_user, "postjournal",
               "User the milter runs as after opening its socket (it must own archive.root)."),
       number<C>("milter.max_message_size", KeyType::kSize, &C::milter_max_message_size, "200M",
@@ -114,6 +116,11 @@ const std::vector<FieldSpec<Config>>& top_fields() {
       number<C>("milter.commit_timeout", KeyType::kSeconds, &C::milter_commit_timeout, "120", 1,
                 3600,
                 "Seconds to wait for the durable commit before answering 451 (try again later)."),
+      choice<C>("milter.no_reply", &C::milter_no_reply, {"auto", "yes", "no"}, "auto",
+                "Negotiate the milter protocol's no-reply flags for the steps that always "
+                "continue (connect, HELO, DATA, headers, end of headers, body), so Postfix does "
+                "not wait for those answers. auto: what measured faster for the socket kind (yes "
+                "for unix and TCP: README, Performance); no: every step answered."),
       text<C>("archive.root", &C::archive_root, "/var/lib/postjournal",
               "Directory holding one LMDB archive per tenant (<root>/<tenant>/) and the No Tenant "
               "queue (<root>/_no-tenant/)."),

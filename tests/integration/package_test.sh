@@ -10,7 +10,12 @@ failures=0
 ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-deb=$("$src/scripts/package.sh" "$build" | tail -n 1)
+# A tree of its own, configured by package.sh exactly as a user's `./scripts/package.sh` does
+# (dpkg-buildflags, no -Werror), not the test build.
+rm -rf "$build/package-tree"
+deb=$("$src/scripts/package.sh" "$build/package-tree" | tail -n 1)
+grep -q '^CMAKE_BUILD_TYPE:STRING=None$' "$build/package-tree/CMakeCache.txt" || fail "not a None build"
+grep -q '^POSTJOURNAL_WERROR:BOOL=OFF$' "$build/package-tree/CMakeCache.txt" || fail "package built with -Werror"
 [[ -f $deb ]] || { echo "FAIL: no package built"; exit 1; }
 echo "package: $deb ($(stat -c %s "$deb") bytes)"
 
