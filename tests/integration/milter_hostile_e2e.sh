@@ -9,7 +9,14 @@
 # cut the milter can notice must be flagged on the delivery:
 #   - bare LF becomes CRLF (smtpd_forbid_bare_newline = normalize), bare CR becomes a space;
 #   - a NUL in a header ends the header value (milter strings are NUL-terminated);
-#   - a header longer than ~60 KB reaches the milter cut: anomaly long-header-may-be-cut.
+#   - a header longer than ~60 KB reaches the milter cut: anomaly long-header-may-be-cut;
+#   - what Postfix 3.7 removes in every message received by smtpd (measured here, README's
+#     byte-exactness paragraph): Return-Path:, Content-Length: and Bcc: fields and a leading mbox
+#     "From " line (none of which reaches the milter, so nothing can be flagged; a message that
+#     arrives with X-Mailbox-Line: as its first field, Postfix's rename of that line on other
+#     paths, is flagged mbox-from-line-renamed-by-mta), and a header section that ends at a line
+#     that is not a header field gets an empty line before that line (the milter sees the rest
+#     as the body and cannot tell).
 # The milter must still serve afterwards.
 # Usage: milter_hostile_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
@@ -132,6 +139,34 @@ if [[ $code == 250 && $n == 1 && $s == 0 ]]; then
 else
   fail "smuggling: $code, outer stored $n, smuggled stored $s"
 fi
+
+# What Postfix changes in headers before any milter sees them (each measured on the stored bytes).
+stored_of() {  # stored_of ID: the archived bytes of the message with this Message-ID
+  local did
+  did=$("$pj" --archive-root "$work/archive" search --message-id "$1" --json | sed -n 's/.*"id": "\(.*\)".*/\1/p')
+  "$pj" --archive-root "$work/archive" export "$did" --raw
+}
+{ printf 'Return-Path: <forged@h.test>\r\nContent-Length: 5\r\n'; head_of rp@h.test; printf 'Subject: rp\r\n\r\nbody\r\n'; } >"$work/msgs/rp@h.test.eml"
+expect rp@h.test "Return-Path: and Content-Length: fields"
+changed_by_mta rp@h.test "Postfix removes Return-Path: and Content-Length:"
+got=$(stored_of rp@h.test)
+[[ $got != *Return-Path:* && $got != *Content-Length:* && $got == *"Subject: rp"* ]] &&
+  ok "measured: Return-Path: and Content-Length: removed, the rest kept" || fail "rp: $(head -c 300 <<<"$got")"
+{ printf 'From a@acme.test Sun Nov 29 10:00:00 2026\r\n'; head_of mbox@h.test; printf 'Subject: mbox\r\n\r\nbody\r\n'; } >"$work/msgs/mbox@h.test.eml"
+expect mbox@h.test "a leading mbox From line"
+changed_by_mta mbox@h.test "Postfix removes the mbox From line"
+[[ $(stored_of mbox@h.test | head -1) == "From: a@acme.test"$'\r' ]] &&
+  ok "measured: the From line is removed before the milter" || fail "mbox: $(stored_of mbox@h.test | head -1)"
+{ head_of bcc@h.test; printf 'Bcc: hidden@acme.test\r\nSubject: bcc\r\n\r\nbody\r\n'; } >"$work/msgs/bcc@h.test.eml"
+expect bcc@h.test "a Bcc: field"
+changed_by_mta bcc@h.test "Postfix removes Bcc: before the milter"
+got=$(stored_of bcc@h.test)
+[[ $got != *Bcc:* && $got == *"Subject: bcc"* ]] && ok "measured: Bcc: removed" || fail "bcc: $(head -c 300 <<<"$got")"
+{ head_of nonfield@h.test; printf 'Subject: nf\r\nthis line is not a header field\r\n\r\nbody\r\n'; } >"$work/msgs/nonfield@h.test.eml"
+expect nonfield@h.test "a header section ended by a non-field line"
+changed_by_mta nonfield@h.test "the milter's reconstruction adds an empty line before it"
+[[ $(stored_of nonfield@h.test) == *$'Subject: nf\r\n\r\nthis line is not a header field\r\n'* ]] &&
+  ok "measured: an empty line appears before the non-field line" || fail "nonfield: $(stored_of nonfield@h.test | head -c 300)"
 
 # 1,000 RCPTs in one transaction, and a journal report claiming 50,000 recipients.
 rcpts=()
