@@ -51,13 +51,18 @@ util::Outcome send(Session& s, const std::string& from, const std::string& rcpt,
   return s.end_of_message({"QID1", "TLSv1.3", "TLS_AES_256_GCM_SHA384"}, [] {});
 }
 
+// Each test: a fresh archive root, the runtime for it, the process's Service and one Session.
+class MilterSession : public ::testing::Test {
+ protected:
+  test::TempDir dir;
+  std::shared_ptr<const Runtime> rt = runtime(dir.path());
+  ingest::Service svc{rt->config};
+  Session s{rt, svc};
+};
+
 }  // namespace
 
-TEST(MilterSession, RebuildsTheMessageAndStoresIt) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+TEST_F(MilterSession, RebuildsTheMessageAndStoresIt) {
   s.connect("192.0.2.5");
   s.helo("mx.acme.test");
   util::Outcome r = send(s, "a@acme.test", "j@arch.test", "hello", "line 1\r\nline 2\r\n");
@@ -74,11 +79,7 @@ TEST(MilterSession, RebuildsTheMessageAndStoresIt) {
   EXPECT_EQ(d->transport.source, "acme");
 }
 
-TEST(MilterSession, TwoMessagesAndAnAbortDoNotBleed) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+TEST_F(MilterSession, TwoMessagesAndAnAbortDoNotBleed) {
   s.connect("192.0.2.5");
   EXPECT_EQ(act(send(s, "a@acme.test", "j@arch.test", "first", "one\r\n")), Action::kDiscard);
   // An aborted transaction (RSET, or the client vanishing mid-DATA) stores nothing.
@@ -100,11 +101,7 @@ TEST(MilterSession, TwoMessagesAndAnAbortDoNotBleed) {
   EXPECT_EQ(raw.find("first"), std::string::npos);
 }
 
-TEST(MilterSession, RepliesForSplitRejectAndSize) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+TEST_F(MilterSession, RepliesForSplitRejectAndSize) {
   s.connect("198.51.100.7");
   s.mail_from("<a@x.test>", "");
   EXPECT_EQ(act(s.rcpt("<j@t1.test>")), Action::kContinue);
@@ -131,11 +128,7 @@ TEST(MilterSession, RepliesForSplitRejectAndSize) {
   EXPECT_EQ(svc.archive(acme())->count(), 0u);
 }
 
-TEST(MilterSession, SpilledMessagesAreStoredExactly) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+TEST_F(MilterSession, SpilledMessagesAreStoredExactly) {
   s.connect("192.0.2.5");
   std::string body;
   for (int i = 0; body.size() < 300 * 1024; ++i) body += "line " + std::to_string(i) + "\r\n";
@@ -156,11 +149,7 @@ TEST(MilterSession, SpilledMessagesAreStoredExactly) {
 
 // Found by session_fuzz: an end of message without recipients must not leave its headers behind
 // for the next events (tests/data/fuzz-session/no-recipient-then-rcpt.txt is the fuzzer's input).
-TEST(MilterSession, AnEndWithoutRecipientsLeavesNothingBehind) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+TEST_F(MilterSession, AnEndWithoutRecipientsLeavesNothingBehind) {
   s.connect("192.0.2.5");
   s.mail_from("<a@acme.test>", "");
   s.header("From", " a@acme.test");
@@ -210,11 +199,7 @@ TEST(MilterReplies, OurFailuresAreAlwaysTemporary) {
 
 // A failure in a no-reply step (header, body) cannot be answered there: it is answered 451 at end
 // of message, nothing is stored, and the next transaction starts clean.
-TEST(MilterSession, AFailureInANoReplyStepIsAnsweredAtTheEnd) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+TEST_F(MilterSession, AFailureInANoReplyStepIsAnsweredAtTheEnd) {
   s.connect("192.0.2.5");
   s.mail_from("<a@acme.test>", "");
   EXPECT_EQ(s.stage(), Session::Stage::kEnvelope);
@@ -231,13 +216,10 @@ TEST(MilterSession, AFailureInANoReplyStepIsAnsweredAtTheEnd) {
   EXPECT_EQ(svc.archive(acme())->count(), 1u);
 }
 
-// What Postfix changes before the milter that the milter can see: a leading mbox "From " line
-// arrives renamed to X-Mailbox-Line: and the delivery says so.
-TEST(MilterSession, FlagsAnMboxLineThatPostfixRenamed) {
-  test::TempDir dir;
-  auto rt = runtime(dir.path());
-  ingest::Service svc(rt->config);
-  Session s(rt, svc);
+// Postfix renames a leading mbox "From " line to X-Mailbox-Line: on some paths (over SMTP it
+// removes it, tests/integration/milter_hostile_e2e.sh): when that field comes first, the delivery
+// says so.
+TEST_F(MilterSession, FlagsAnMboxLineThatPostfixRenamed) {
   s.connect("192.0.2.5");
   s.mail_from("<a@acme.test>", "");
   s.rcpt("<j@arch.test>");
