@@ -40,11 +40,18 @@ p_ours=$(field parse '^postjournal extractor' ': +([0-9.]+) MB/s')
 p_gmime=$(field parse '^GMime' ': +([0-9.]+) MB/s')
 p_vmime=$(field parse '^vmime' ': +([0-9.]+) MB/s')
 p_ratio=$(field parse '^ratio' 'GMime: ([0-9.]+)')
-s_a=$(field smtp '^A ' ': ([0-9.]+) msg/s')
-s_b=$(field smtp '^B ' ': ([0-9.]+) msg/s')
-s_c=$(field smtp '^C ' ': ([0-9.]+) msg/s')
-s_cb=$(field smtp '^ratio C/B' 'C/B: ([0-9.]+)')
-s_ca=$(field smtp 'ratio C/A' 'C/A: ([0-9.]+)')
+s_a=$(field smtp '^A ' 'alone +: ([0-9.]+) msg/s')
+s_sa=$(field smtp '^A ' 'sequential: ([0-9.]+) msg/s')
+for k in unix tcp; do
+  declare "s_b_$k=$(field smtp "^B $k auto" 'milter +: ([0-9.]+) msg/s')"
+  declare "s_c_$k=$(field smtp "^C $k auto" 'milter +: ([0-9.]+) msg/s')"
+  declare "s_sb_$k=$(field smtp "^B $k auto" 'sequential: ([0-9.]+) msg/s')"
+  declare "s_sc_$k=$(field smtp "^C $k auto" 'sequential: ([0-9.]+) msg/s')"
+  declare "s_cb_$k=$(field smtp "^ratio $k" "$k C/B: ([0-9.]+)")"
+  declare "s_ca_$k=$(field smtp "^ratio $k" 'C/A: ([0-9.]+) +sequential')"
+  declare "s_scb_$k=$(field smtp "^ratio $k" 'sequential C/B: ([0-9.]+)')"
+  declare "s_sca_$k=$(field smtp "^ratio $k" 'sequential C/B: [0-9.]+ C/A: ([0-9.]+)')"
+done
 
 table=$(cat <<TABLE
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
@@ -54,7 +61,10 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 |---|---|---|---|---|
 | archive: 20,000 × ~100 KB, 8 producers, durable group commits | $a_rate msg/s, $a_mb MB/s, p99 $a_p99 ms | one file + fdatasync per batch: $b_rate msg/s | $a_ratio | ≥ 0.50 |
 | parse: journal extraction, corpus + large reports | $p_ours MB/s | GMime 3: $p_gmime MB/s; vmime: $p_vmime MB/s | $p_ratio (vs GMime) | ≥ 1.0 |
-| smtp: 5,000 × 100 KB, 20 sessions, private Postfix | C = $s_c msg/s | B (no-op milter) = $s_b msg/s; A (Postfix alone) = $s_a msg/s | C/B $s_cb; C/A $s_ca | C/B ≥ 0.9 |
+| smtp: 5,000 × 100 KB, 20 sessions, private Postfix, unix socket | C = $s_c_unix msg/s | B (no-op milter) = $s_b_unix msg/s; A (Postfix alone) = $s_a msg/s | C/B $s_cb_unix; C/A $s_ca_unix | C/A ≥ 0.8, C/B ≥ 0.95 |
+| smtp: the same over TCP | C = $s_c_tcp msg/s | B = $s_b_tcp msg/s; A = $s_a msg/s | C/B $s_cb_tcp; C/A $s_ca_tcp | C/A ≥ 0.8, C/B ≥ 0.95 |
+| smtp: 300 sequential single-message sessions, unix socket | C = $s_sc_unix msg/s | B = $s_sb_unix msg/s; A = $s_sa msg/s | C/B $s_scb_unix; C/A $s_sca_unix | (reported) |
+| smtp: 300 sequential sessions over TCP | C = $s_sc_tcp msg/s | B = $s_sb_tcp msg/s; A = $s_sa msg/s | C/B $s_scb_tcp; C/A $s_sca_tcp | (reported) |
 TABLE
 )
 echo "$table"
