@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "no_reply.hpp"
@@ -18,6 +20,11 @@ namespace postjournal::milter {
 namespace {
 
 std::atomic<bool> g_no_reply{true};
+
+// Open connections (Connection objects), so that main() can wait for them at shutdown.
+std::mutex g_open_mu;
+std::condition_variable g_open_cv;
+std::size_t g_open = 0;
 
 // libmilter's private pointer: created at negotiation (or connect), deleted at close.
 struct Connection {
@@ -35,6 +42,8 @@ Connection* ensure_connection(SMFICTX* ctx) {
     auto owned = std::make_unique<Connection>();
     if (smfi_setpriv(ctx, owned.get()) != MI_SUCCESS) return nullptr;
     c = owned.release();  // owned by libmilter's private pointer until on_close
+    std::lock_guard lock(g_open_mu);
+    ++g_open;
   }
   return c;
 }
@@ -216,10 +225,23 @@ sfsistat on_abort(SMFICTX* ctx) {
 sfsistat on_close(SMFICTX* ctx) {
   std::unique_ptr<Connection> owned(connection_of(ctx));
   smfi_setpriv(ctx, nullptr);
+  if (owned) {
+    owned.reset();  // the Session (and its hold on the Service) ends here
+    {
+      std::lock_guard lock(g_open_mu);
+      --g_open;
+    }
+    g_open_cv.notify_all();
+  }
   return SMFIS_CONTINUE;
 }
 
 }  // namespace
+
+bool wait_for_connections(std::chrono::seconds limit) {
+  std::unique_lock lock(g_open_mu);
+  return g_open_cv.wait_for(lock, limit, [] { return g_open == 0; });
+}
 
 void set_no_reply(bool enabled) {
   g_no_reply.store(enabled);

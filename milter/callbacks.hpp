@@ -14,11 +14,18 @@
 
 #include <libmilter/mfapi.h>
 
+#include <chrono>
+
 namespace postjournal::milter {
 
 smfiDesc& milter_description();
 
-// Ask for the no-reply flags in negotiation (default: yes). Call before smfi_main.
+// Ask for the no-reply flags in negotiation (default: yes). Thread-safe; applies to connections
+// negotiated afterwards.
 void set_no_reply(bool enabled);
+
+// After smfi_main has returned: waits until every connection has closed (libmilter does not wait
+// for its connection threads), at most `limit`. False when some are still open.
+bool wait_for_connections(std::chrono::seconds limit);
 
 }  // namespace postjournal::milter

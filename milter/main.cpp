@@ -237,7 +237,13 @@ int main(int argc, char** argv) {
   stop.store(true);
   pthread_kill(reloader.native_handle(), SIGUSR1);
   reloader.join();
-  service.reset();  // drains the writers, closes the archives and the state store
+  // A connection still committing finishes first; the Service outlives every Session.
+  if (milter::wait_for_connections(std::chrono::seconds(c.milter_commit_timeout + 5))) {
+    service.reset();  // drains the writers, closes the archives and the state store
+  } else {
+    util::log(util::LogLevel::kWarning, "connections still open at exit; archives left to the OS");
+    (void)service.release();  // never destroyed under a running Session
+  }
   util::log(util::LogLevel::kInfo, "stopped");
   return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
 }
