@@ -42,7 +42,7 @@ for unit in milter fetch; do
   grep -qx 'ExecReload=/bin/kill -USR1 $MAINPID' "$x/lib/systemd/system/postjournal-$unit.service" ||
     fail "postjournal-$unit.service: no ExecReload with SIGUSR1"
 done
-zcat "$x/usr/share/man/man8/postjournal-milter.8.gz" | grep -q '^postjournal\\-milter \\- archive' ||
+grep -q '^postjournal\\-milter \\- archive' <(zcat "$x/usr/share/man/man8/postjournal-milter.8.gz") ||
   fail "milter manual page has no whatis line"
 (( failures == 0 )) && ok "contents, modes, Depends, conffile, units and manual pages"
 
@@ -61,13 +61,25 @@ if getent passwd postjournal >/dev/null &&
 else
   fail "postinst result: $(stat -c '%n %a %U %G' /var/lib/postjournal /var/spool/postjournal /etc/postjournal/postjournal.yaml 2>&1)"
 fi
-if /usr/sbin/postjournal-milter -n -c /etc/postjournal/postjournal.yaml >/dev/null &&
-   /usr/bin/postjournal --help | grep -q '^NAME' && /usr/sbin/postjournal-fetch --help >/dev/null &&
-   man -w postjournal-milter >/dev/null 2>&1; then
-  ok "installed programs run, the shipped configuration is valid, manual pages are found"
-else
-  fail "installed programs or manual pages"
+# Each check on its own, so a failure names itself. (--help is read whole before grep: `| grep -q`
+# may exit early and kill the writer with SIGPIPE, which pipefail reports as a failure.)
+installed_ok=yes
+if ! check=$(/usr/sbin/postjournal-milter -n -c /etc/postjournal/postjournal.yaml 2>&1); then
+  fail "postjournal-milter -n on the shipped configuration: $check"; installed_ok=no
 fi
+help=$(/usr/bin/postjournal --help 2>&1 || true)
+grep -q '^NAME' <<<"$help" || { fail "postjournal --help has no NAME section"; installed_ok=no; }
+/usr/sbin/postjournal-fetch --help >/dev/null || { fail "postjournal-fetch --help"; installed_ok=no; }
+man -w postjournal-milter >/dev/null 2>&1 || { fail "man -w postjournal-milter"; installed_ok=no; }
+# The socket directory inside Postfix's chroot, reachable by smtpd (postfix in group postjournal).
+if [[ -d /var/spool/postfix ]]; then
+  [[ $(stat -c '%a %U' /var/spool/postfix/postjournal 2>&1) == "750 postjournal" ]] &&
+    id -nG postfix | grep -qw postjournal &&
+    ok "postinst: /var/spool/postfix/postjournal (0750 postjournal), postfix in group postjournal" ||
+    fail "chroot socket directory: $(stat -c '%n %a %U' /var/spool/postfix/postjournal 2>&1), postfix groups: $(id -nG postfix)"
+fi
+[[ $installed_ok == yes ]] &&
+  ok "installed programs run, the shipped configuration is valid, manual pages are found"
 DEBIAN_FRONTEND=noninteractive dpkg --purge postjournal >/dev/null
 if [[ ! -e /usr/bin/postjournal && ! -e /etc/postjournal && -d /var/lib/postjournal ]]; then
   ok "purge removes the programs and configuration, keeps /var/lib/postjournal (archives)"
