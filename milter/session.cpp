@@ -152,7 +152,13 @@ void Session::end_of_headers() noexcept {
 
 void Session::body(std::string_view chunk) noexcept {
   try {
-    if (stage_ != Stage::kData || too_big_ || !failed_.empty()) return;
+    if (stage_ == Stage::kIdle || too_big_ || !failed_.empty()) return;
+    if (stage_ == Stage::kEnvelope) {
+      // A body before the end of headers (no MTA does this): the bytes cannot be rebuilt in
+      // order, so the message is refused (451) rather than stored without this chunk.
+      fail_later("body before the end of headers");
+      return;
+    }
     append(chunk);
   } catch (const std::exception& e) {
     fail_later(std::string("body: ") + e.what());

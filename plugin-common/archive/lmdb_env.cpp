@@ -23,15 +23,16 @@ std::string_view to_view(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
-// The seam behind Environment::open_count / peak_count.
+// The seam behind Environment::open_count / peak_count. Namespace-scope objects, constructed
+// before main: they outlive every Environment, including one held by a function-local static.
 struct LiveCount {
   std::size_t now = 0;
   std::size_t peak = 0;
 };
 std::mutex live_mu;
+std::map<std::string, LiveCount> live_map;
 std::map<std::string, LiveCount>& live() {
-  static std::map<std::string, LiveCount> m;
-  return m;
+  return live_map;
 }
 void count_open(const std::string& dir) {
   std::lock_guard lock(live_mu);

@@ -86,7 +86,11 @@ archive::ArchiveOptions archive_options(const config::Config& c) {
 }
 
 Service::Service(std::shared_ptr<const config::Config> config)
-    : root_(config->archive_root), config_(std::move(config)) {}
+    : root_(config->archive_root), config_(std::move(config)) {
+  // The registry must outlive this Service (its archives tell the registry when they close):
+  // constructing it first makes it destroyed later, also when the Service is a static object.
+  (void)archive::Registry::instance();
+}
 
 state::StateStore& Service::state() {
   std::lock_guard lock(state_mu_);

@@ -235,3 +235,15 @@ TEST_F(MilterSession, FlagsAnMboxLineThatPostfixRenamed) {
   ASSERT_TRUE(s.last_report());
   EXPECT_EQ(s.last_report()->id(), "acme:1");
 }
+
+// Found by session_fuzz (tests/data/fuzz-session/body-before-headers.txt): a body chunk before
+// the end of headers cannot be stored in order; the message is refused (451), never stored
+// without the chunk.
+TEST_F(MilterSession, ABodyBeforeTheHeadersIsRefused) {
+  s.connect("192.0.2.5");
+  s.mail_from("<a@acme.test>", "");
+  s.body("early\r\n");
+  EXPECT_EQ(s.rcpt("<j@arch.test>"), util::Outcome::kContinue);
+  EXPECT_EQ(s.end_of_message({"Q1", "", ""}, [] {}), util::Outcome::kInternal);
+  EXPECT_EQ(svc.archive(acme())->count(), 0u);
+}
