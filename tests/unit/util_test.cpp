@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_support.hpp"
 #include "util/bytes.hpp"
 #include "util/json_writer.hpp"
+#include "util/privileges.hpp"
 #include "util/sha256.hpp"
 #include "util/time.hpp"
 
@@ -92,4 +97,27 @@ TEST(Bytes, VarintRoundTripAndTruncation) {
   ByteReader endless(ff);
   std::uint64_t v = 0;
   EXPECT_FALSE(endless.varint(v));
+}
+
+// The milter's start-up check that milter.user can write archive.root and milter.spool_dir (as
+// root it checks in a child that became that user; otherwise as the current user).
+TEST(Privileges, WriteProblemNamesTheDirectory) {
+  postjournal::test::TempDir dir;
+  std::string user = ::getuid() == 0 ? "nobody" : "";
+  std::string open_dir = dir.path() + "/open", closed = dir.path() + "/closed";
+  ASSERT_EQ(::mkdir(open_dir.c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(open_dir.c_str(), 0777), 0);
+  ASSERT_EQ(::mkdir(closed.c_str(), 0555), 0);
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  EXPECT_EQ(postjournal::util::write_problem(open_dir, user), "");
+  EXPECT_EQ(postjournal::util::write_problem(open_dir + "/a/b", user), "");  // can be created
+  std::string p = postjournal::util::write_problem(closed, user);
+  EXPECT_NE(p.find(closed + " is not writable"), std::string::npos) << p;
+  p = postjournal::util::write_problem(closed + "/archive", user);
+  EXPECT_NE(p.find("cannot be created: " + closed + " is not writable"), std::string::npos) << p;
+  if (!user.empty()) {  // as root: checked as that user, in a child
+    EXPECT_NE(p.find(" by nobody"), std::string::npos) << p;
+    EXPECT_NE(postjournal::util::write_problem(open_dir, "no-such-user-pj").find("does not exist"),
+              std::string::npos);
+  }
 }
