@@ -67,7 +67,9 @@ service auth {
   }
 }
 CONF
-  dovecot -c "$d/dovecot.conf"
+  # Bounded: a hung start or doveadm call fails the test naming itself instead of stalling it
+  # until ctest's timeout (seen once, not reproduced).
+  timeout 60 dovecot -c "$d/dovecot.conf" || { echo "dovecot did not start (status $?)" >&2; return 1; }
   for p in $DC_IMAP $DC_IMAPS $DC_POP3 $DC_POP3S; do wait_port "$p"; done
   DC_PID=$(cat "$d/run/master.pid")
 }
@@ -81,10 +83,12 @@ dovecot_stop() {
 
 # dovecot_put DIR USER FILE [FOLDER]: stores FILE as a message in USER's FOLDER (default INBOX).
 dovecot_put() {
-  doveadm -c "$1/dovecot.conf" save -u "$2" -m "${4:-INBOX}" <"$3"
+  timeout 60 doveadm -c "$1/dovecot.conf" save -u "$2" -m "${4:-INBOX}" <"$3" ||
+    { echo "doveadm save failed or hung (status $?)" >&2; return 1; }
 }
 
 # dovecot_count DIR USER [FOLDER]: number of messages in the folder.
 dovecot_count() {
-  doveadm -c "$1/dovecot.conf" -f flow mailbox status -u "$2" messages "${3:-INBOX}" | sed 's/.*messages=//'
+  timeout 60 doveadm -c "$1/dovecot.conf" -f flow mailbox status -u "$2" messages "${3:-INBOX}" |
+    sed 's/.*messages=//'
 }
