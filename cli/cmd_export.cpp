@@ -1,11 +1,14 @@
-// postjournal export: the stored bytes of one delivery (raw or the embedded original), or a
-// tenant's deliveries as an mboxrd file.
+// postjournal export: the stored bytes of one delivery (raw or the embedded original), a
+// tenant's deliveries as an mboxrd file, or every delivery matching a query (cmd_index.cpp).
+// Everything is streamed from the archive to the output.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <system_error>
 
 #include "archive/mbox.hpp"
@@ -16,15 +19,55 @@ namespace postjournal::cli {
 
 namespace {
 
-std::string stored_bytes(const archive::TenantArchive& a, const archive::Delivery& d,
-                         std::uint64_t offset, std::uint64_t length) {
-  std::string out;
-  out.reserve(static_cast<std::size_t>(length));
-  if (!a.read(d.content_sha256, offset, length, [&out](std::string_view p) { out.append(p); })) {
+// Where output goes: standard output, or -o FILE written atomically.
+class Output {
+ public:
+  explicit Output(const Args& args) {
+    auto path = args.value("output");
+    if (path && *path != "-") {
+      try {
+        file_ = std::make_unique<util::AtomicFile>(*path, 0640);
+      } catch (const std::system_error& e) {
+        throw CommandError(kExitSoftware, e.what());
+      }
+    }
+  }
+  void write(std::string_view bytes) {
+    if (file_) {
+      try {
+        file_->write(bytes);
+      } catch (const std::system_error& e) {
+        throw CommandError(kExitSoftware, e.what());
+      }
+      return;
+    }
+    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!std::cout) throw CommandError(kExitSoftware, "cannot write to standard output");
+  }
+  void commit() {
+    if (file_) {
+      try {
+        file_->commit();
+      } catch (const std::system_error& e) {
+        throw CommandError(kExitSoftware, e.what());
+      }
+      return;
+    }
+    std::cout.flush();
+    if (!std::cout) throw CommandError(kExitSoftware, "cannot write to standard output");
+  }
+
+ private:
+  std::unique_ptr<util::AtomicFile> file_;
+};
+
+void stream_stored(const archive::TenantArchive& a, const archive::Delivery& d,
+                   std::uint64_t offset, std::uint64_t length,
+                   const std::function<void(std::string_view)>& sink) {
+  if (!a.read(d.content_sha256, offset, length, sink)) {
     throw CommandError(kExitSoftware, "content " + util::to_hex(d.content_sha256) +
                                           " of this delivery is missing; run postjournal verify");
   }
-  return out;
 }
 
 int export_mbox(const Context& ctx, const Args& args) {
@@ -32,36 +75,32 @@ int export_mbox(const Context& ctx, const Args& args) {
   if (!tenant) throw UsageError("export --mbox needs --tenant T or --no-tenant");
   auto a = ctx.open_existing(*tenant);
   archive::TimeRange range{parse_time_option(args, "since"), parse_time_option(args, "until")};
-  auto deliveries = a->list(range, 0);
-  std::string out;
-  for (auto it = deliveries.rbegin(); it != deliveries.rend(); ++it) {  // oldest first
-    std::string bytes = stored_bytes(*a, *it, 0, it->size);
-    std::string sender =
-        it->envelope.sender.empty() ? it->transport.mail_from : it->envelope.sender;
-    out += archive::to_mboxrd(bytes, sender, it->transport.received);
+  Output out(args);
+  archive::MboxWriter w([&out](std::string_view p) { out.write(p); });
+  std::optional<std::pair<util::TimeUs, std::uint64_t>> after;
+  for (;;) {
+    auto page = a->oldest_first(range, after, 256);
+    if (page.empty()) break;
+    for (const auto& d : page) {
+      w.begin(d.envelope.sender.empty() ? d.transport.mail_from : d.envelope.sender,
+              d.transport.received);
+      stream_stored(*a, d, 0, d.size, [&w](std::string_view p) { w.write(p); });
+      w.end();
+    }
+    after = std::make_pair(page.back().transport.received, page.back().seq);
   }
-  write_output(args, out);
+  out.commit();
   return kExitOk;
 }
 
 }  // namespace
 
-void write_output(const Args& args, std::string_view bytes) {
-  auto path = args.value("output");
-  if (!path || *path == "-") {
-    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    std::cout.flush();
-    if (!std::cout) throw CommandError(kExitSoftware, "cannot write to standard output");
-    return;
-  }
-  try {
-    util::replace_file(*path, bytes, 0640);
-  } catch (const std::system_error& e) {
-    throw CommandError(kExitSoftware, e.what());
-  }
-}
-
 int run_export(const Context& ctx, const Args& args) {
+  if (args.has("query") || args.has("eml-dir")) {
+    if (!args.positional().empty()) throw UsageError("export --query takes no delivery ID");
+    if (!args.has("query")) throw UsageError("--eml-dir needs --query QUERY");
+    return run_export_query(ctx, args);
+  }
   if (args.has("mbox")) {
     if (!args.positional().empty()) throw UsageError("export --mbox takes no delivery ID");
     return export_mbox(ctx, args);
@@ -84,7 +123,9 @@ int run_export(const Context& ctx, const Args& args) {
     offset = d->envelope.original_offset;
     length = d->envelope.original_size;
   }
-  write_output(args, stored_bytes(*a, *d, offset, length));
+  Output out(args);
+  stream_stored(*a, *d, offset, length, [&out](std::string_view p) { out.write(p); });
+  out.commit();
   return kExitOk;
 }
 

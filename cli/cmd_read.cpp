@@ -53,6 +53,10 @@ int run_list(const Context& ctx, const Args& args) {
 }
 
 int run_search(const Context& ctx, const Args& args) {
+  if (!args.positional().empty()) return run_fulltext_search(ctx, args);
+  for (const char* o : {"count", "offset", "sort"}) {
+    if (args.has(o)) throw UsageError(std::string("--") + o + " needs a QUERY");
+  }
   archive::SearchQuery q;
   q.address = args.value("address").value_or("");
   q.message_id = args.value("message-id").value_or("");
@@ -65,7 +69,7 @@ int run_search(const Context& ctx, const Args& args) {
   q.limit = limit_option(args);
   if (q.address.empty() && q.message_id.empty() && !q.content_sha256 && !q.range.since &&
       !q.range.until) {
-    throw UsageError("search needs --address, --message-id, --sha256, --since or --until");
+    throw UsageError("search needs a QUERY, --address, --message-id, --sha256, --since or --until");
   }
   std::vector<Listed> all;
   for (const auto& t : ctx.selected_or_all(args)) {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "index/follower.hpp"
 #include "render.hpp"
 #include "state/status.hpp"
 #include "util/json_writer.hpp"
@@ -34,12 +35,27 @@ std::map<std::string, state::SourceState> recorded(const Context& ctx) {
   return ctx.service().state().all();
 }
 
+std::vector<index::Health> index_health(const Context& ctx) {
+  std::vector<index::Health> out;
+  for (const auto& t : archive::list_tenants(ctx.root)) {
+    out.push_back(index::health(*ctx.open_existing(t), ctx.root));
+  }
+  return out;
+}
+
+// A missing index, or one more than an hour behind, is worth a warning (exit 1).
+bool index_needs_attention(const index::Health& h, util::TimeUs now) {
+  if (h.verdict() == "MISSING") return true;
+  return h.lag > 0 && h.oldest_unindexed != 0 && now - h.oldest_unindexed > 3600ll * 1000000;
+}
+
 }  // namespace
 
 int run_status(const Context& ctx, const Args& args) {
   util::TimeUs now = parse_time_option(args, "now").value_or(util::now_us());
   auto rows = state::evaluate(ctx.config, recorded(ctx), now);
   std::uint64_t queue = no_tenant_queue(ctx);
+  auto indexes = index_health(ctx);
   if (args.has("json")) {
     util::JsonWriter w;
     w.begin_object().key("now").value(util::format_iso8601(now)).key("sources").begin_array();
@@ -58,7 +74,21 @@ int run_status(const Context& ctx, const Args& args) {
       w.key("last_failure_reason").string_or_null(r.state.last_failure_reason);
       w.key("failures").value(r.state.failures).end_object();
     }
-    w.end_array().key("no_tenant_queue").value(queue).end_object();
+    w.end_array().key("no_tenant_queue").value(queue);
+    w.key("indexes").begin_array();
+    for (const auto& h : indexes) {
+      w.begin_object().key("tenant").value(h.tenant.str()).key("state").value(h.verdict());
+      w.key("watermark").value(h.state.watermark).key("documents").value(h.state.documents);
+      w.key("deliveries").value(h.deliveries).key("lag").value(h.lag);
+      w.key("lag_seconds")
+          .value(static_cast<std::uint64_t>(h.oldest_unindexed == 0 || now < h.oldest_unindexed
+                                                ? 0
+                                                : (now - h.oldest_unindexed) / 1000000));
+      w.key("extract_failed").value(h.state.extract_failed);
+      w.key("truncated").value(h.state.truncated);
+      w.key("rebuild_target").value(h.state.rebuild_target).end_object();
+    }
+    w.end_array().end_object();
     std::cout << w.str();
   } else {
     std::cout << pad("SOURCE", 24) << pad("KIND", 9) << pad("TENANT", 16) << pad("TYPE", 11)
@@ -75,8 +105,28 @@ int run_status(const Context& ctx, const Args& args) {
     }
     std::cout << "No Tenant queue: " << queue << (queue == 1 ? " delivery" : " deliveries")
               << (queue > 0 ? " (postjournal queue)" : "") << "\n";
+    if (!indexes.empty()) {
+      std::cout << "\n"
+                << pad("INDEX", 24) << pad("INDEXED UP TO", 15) << pad("DELIVERIES", 12)
+                << pad("LAG", 8) << pad("LAG AGE", 9) << pad("EXTRACT FAILED", 16) << "STATE\n";
+      for (const auto& h : indexes) {
+        std::string verdict = h.verdict();
+        if (verdict == "REBUILDING")
+          verdict += " (" + std::to_string(h.state.watermark) + " of " +
+                     std::to_string(h.state.rebuild_target) + ")";
+        if (verdict == "MISSING") verdict += " (postjournal index, or the milter's indexer)";
+        std::cout << pad(h.tenant.str(), 24) << pad(std::to_string(h.state.watermark), 15)
+                  << pad(std::to_string(h.deliveries), 12) << pad(std::to_string(h.lag), 8)
+                  << pad(h.lag > 0 ? age(now, h.oldest_unindexed) : "-", 9)
+                  << pad(std::to_string(h.state.extract_failed), 16) << verdict << "\n";
+      }
+    }
   }
-  return state::status_exit_code(rows, queue);
+  int code = state::status_exit_code(rows, queue);
+  for (const auto& h : indexes) {
+    if (code == 0 && index_needs_attention(h, now)) code = 1;
+  }
+  return code;
 }
 
 }  // namespace postjournal::cli

@@ -47,14 +47,26 @@ const std::vector<Command>& commands() {
         flag("json")},
        run_list},
       {"search",
-       "search [--tenant T | --no-tenant] [--address A] [--message-id M] [--sha256 H] [--since "
-       "TIME] [--until TIME] [--limit N] [--json]",
-       "Find deliveries by participant address (the sender and every recipient, BCC and "
+       "search [QUERY] [--tenant T | --no-tenant] [--address A] [--message-id M] [--sha256 H] "
+       "[--since TIME] [--until TIME] [--count] [--limit N] [--offset N] [--sort date|relevance] "
+       "[--explain] [--json]",
+       "With a QUERY: full-text search in the tenants' indexes (the query language is in the "
+       "README, Search: words and \"phrases\" of subject, body and attachments, from: to: cc: "
+       "bcc: rcpt: envto: subject: body: att: attname: mimetype: has:attachment size: date: "
+       "received: after: before: id: source: is:truncated is:extract-failed, AND OR NOT - and "
+       "parentheses). Results are complete and counted: --count prints the exact number of "
+       "matching deliveries (with --json as {\"total\": N}), --limit and --offset page through "
+       "them, --sort date (newest Date first, the default) or relevance, --explain prints the "
+       "parsed query on standard error. A tenant whose index "
+       "does not cover its newest deliveries yet is named on standard error. Without a QUERY: "
+       "find deliveries by participant address (the sender and every recipient, BCC and "
        "expanded distribution-list members included; case-insensitive), by the original's "
-       "Message-ID (angle brackets optional), by content SHA-256 or by time. Criteria combine "
-       "with AND. Without --tenant every archive is searched.",
+       "Message-ID (angle brackets optional), by content SHA-256 or by time, from the archive's "
+       "own indexes. Criteria combine with AND (--sha256 only without a QUERY). Without "
+       "--tenant every archive is searched.",
        {value("tenant"), flag("no-tenant"), value("address"), value("message-id"), value("sha256"),
-        value("since"), value("until"), value("limit"), flag("json")},
+        value("since"), value("until"), value("limit"), value("offset"), value("sort"),
+        flag("count"), flag("explain"), flag("json")},
        run_search},
       {"show",
        "show ID [--json]",
@@ -65,14 +77,22 @@ const std::vector<Command>& commands() {
        run_show},
       {"export",
        "export ID [--raw | --original] [-o FILE]\n       postjournal export --tenant T | "
-       "--no-tenant --mbox [--since TIME] [--until TIME] [-o FILE]",
+       "--no-tenant --mbox [--since TIME] [--until TIME] [-o FILE]\n       postjournal export "
+       "--query QUERY --tenant T | --no-tenant (--mbox -o FILE | --eml-dir DIR) [--allow-lag]",
        "Write the exact stored bytes of a delivery (--raw, the default), or only the original "
        "message embedded in a journal report (--original; the whole message for plain copies). "
        "Their SHA-256 equals the one shown by `show`. With --mbox, write a tenant's deliveries, "
-       "oldest first, as an mboxrd file (line ends converted to LF, From_ lines quoted). -o "
+       "oldest first, as an mboxrd file (line ends converted to LF, From_ lines quoted). With "
+       "--query, write every delivery matching QUERY (search's query language; no cap), in "
+       "delivery order: --mbox -o FILE as one mboxrd file plus FILE.manifest.tsv, or --eml-dir "
+       "DIR as DIR/ID.eml plus DIR/MANIFEST.tsv; a manifest line is ID, SHA-256 of the stored "
+       "bytes and their size, separated by tabs. An export by query refuses to start (exit 75) "
+       "while the index does not cover every delivery, unless --allow-lag. Everything is "
+       "streamed: memory stays bounded whatever the size of the messages or of the result. -o "
        "writes FILE atomically instead of standard output.",
        {flag("raw"), flag("original"), value("output", 'o'), flag("mbox"), value("tenant"),
-        flag("no-tenant"), value("since"), value("until")},
+        flag("no-tenant"), value("since"), value("until"), value("query"), value("eml-dir"),
+        flag("allow-lag")},
        run_export},
       {"inspect",
        "inspect FILE [--envelope-from A] [--envelope-rcpt R]... [--json]",
@@ -159,6 +179,25 @@ const std::vector<Command>& commands() {
        "removed. Each problem names the delivery it concerns.",
        {value("tenant"), flag("no-tenant"), flag("json")},
        run_verify},
+      {"index",
+       "index [--tenant T | --no-tenant] [--follow]",
+       "Bring the full-text index of one tenant (or of every archive) up to date: index every "
+       "delivery beyond the index's watermark, in commits of index.batch_bytes, and drop "
+       "removed deliveries. With --follow keep doing so until SIGTERM or SIGINT, for hosts where "
+       "postjournal-milter's indexer is off (index.enabled: false). Only one process writes an "
+       "index at a time: a tenant whose index another process is writing is named on standard "
+       "error and skipped (exit 75 without --follow). Interrupted at any moment, nothing is "
+       "lost: the next run resumes at the watermark.",
+       {value("tenant"), flag("no-tenant"), flag("follow")},
+       run_index},
+      {"reindex",
+       "reindex --tenant T | --no-tenant",
+       "Rebuild a tenant's full-text index from its archive alone, into a new index that "
+       "replaces the old one when complete (searches use the old one meanwhile). Waits for no "
+       "one: exits 75 when another process is writing the index (stop it, or wait for its pass "
+       "to end).",
+       {value("tenant"), flag("no-tenant")},
+       run_reindex},
       {"check-config",
        "check-config [-c FILE]",
        "Load and validate the configuration file: unknown keys, bad values, bad networks, bad "
@@ -223,6 +262,9 @@ std::string manual() {
       "EXAMPLES\n"
       "       postjournal import --tenant acme report.eml\n"
       "       postjournal search --tenant acme --address bcc.person@acme.example\n"
+      "       postjournal search --tenant acme 'from:bob@acme.example contract date:2026-03'\n"
+      "       postjournal export --query 'bcc:carol@acme.example' --tenant acme --mbox -o "
+      "hold.mbox\n"
       "       postjournal export acme:42 --original -o original.eml\n"
       "       postjournal verify\n";
   return m;

@@ -42,12 +42,13 @@ int run_queue(const Context&, const Args&);
 int run_assign(const Context&, const Args&);
 int run_delete(const Context&, const Args&);
 int run_audit(const Context&, const Args&);
+int run_index(const Context&, const Args&);
+int run_reindex(const Context&, const Args&);
+int run_fulltext_search(const Context&, const Args&);
+int run_export_query(const Context&, const Args&);
 
 // " (removed: audit entry N, delete by USER at TIME)" when a No Tenant delivery was removed,
 // else "".
 std::string removed_note(const Context& ctx, const archive::DeliveryId& id);
-
-// Writes bytes to stdout or to the -o FILE (created 0640, replaced atomically).
-void write_output(const Args& args, std::string_view bytes);
 
 }  // namespace postjournal::cli

@@ -216,6 +216,8 @@ void Environment::open_locked() {
     dbs_.fetched = open("fetched");
     dbs_.tombstones = open("tombstones");
     dbs_.audit = open("audit");
+    dbs_.texts = open("texts");
+    dbs_.text_refs = open("text_refs");
     auto version = txn.get(dbs_.meta, kVersionKey);
     if (!version) {
       txn.put(dbs_.meta, kVersionKey, kArchiveVersion);

@@ -98,6 +98,9 @@ struct Databases {
   Dbi by_content = 0;  // content or original sha256 + seq -> ""
   Dbi tombstones = 0;  // seq(be64) -> tombstone of a removed delivery (audit.hpp)
   Dbi audit = 0;       // audit seq(be64) -> link (32 bytes) + encoded audit entry
+  // The full-text indexer's cache of text extracted from attachments (text_cache.hpp):
+  Dbi texts = 0;      // attachment sha256 -> opaque value written by the indexer
+  Dbi text_refs = 0;  // 'c' content sha + attachment sha, 'a' attachment sha + content sha -> ""
 };
 
 struct EnvOptions {

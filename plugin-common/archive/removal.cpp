@@ -9,6 +9,7 @@
 #include "archive/keys.hpp"
 #include "archive/query.hpp"
 #include "archive/record_codec.hpp"
+#include "archive/text_cache.hpp"
 
 namespace postjournal::archive {
 
@@ -63,6 +64,7 @@ void remove_content(Txn& txn, const Databases& dbs, const TenantId& tenant,
   if (!hv) return;
   auto h = decode_content_header(*hv);
   txn.del(dbs.contents, util::as_bytes(sha));
+  drop_cached_texts(txn, dbs, sha);
   if (!h) return;
   for (const auto& s : h->segments) {
     if (!blob_in_use(txn, dbs, s.sha)) remove_blob(txn, dbs, s.sha);

@@ -1,7 +1,10 @@
 #include "archive/tenant_archive.hpp"
 
+#include <algorithm>
+
 #include "archive/keys.hpp"
 #include "archive/removal.hpp"
+#include "archive/text_cache.hpp"
 #include "util/file.hpp"
 
 namespace postjournal::archive {
@@ -50,6 +53,80 @@ std::vector<Delivery> TenantArchive::list(const TimeRange& range, std::size_t li
 std::vector<Delivery> TenantArchive::search(const SearchQuery& q) const {
   auto r = env_->begin_read();
   return search_deliveries(r.txn, env_->dbs(), tenant_, q);
+}
+
+std::vector<Delivery> TenantArchive::after(std::uint64_t after, std::size_t max_count,
+                                           std::uint64_t max_bytes) const {
+  auto r = env_->begin_read();
+  std::vector<Delivery> out;
+  std::uint64_t bytes = 0;
+  Cursor c(r.txn, env_->dbs().deliveries);
+  for (bool ok = c.seek(keys::seq(after + 1)); ok; ok = c.next()) {
+    if (out.size() >= max_count || (!out.empty() && bytes >= max_bytes)) break;
+    auto d = load_delivery(r.txn, env_->dbs(), tenant_, keys::seq_of_suffix(c.key()));
+    if (!d) continue;
+    bytes += d->size;
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+std::vector<Delivery> TenantArchive::oldest_first(
+    const TimeRange& range, std::optional<std::pair<util::TimeUs, std::uint64_t>> after,
+    std::size_t count) const {
+  auto r = env_->begin_read();
+  std::vector<Delivery> out;
+  Cursor c(r.txn, env_->dbs().by_time);
+  std::string start =
+      after ? keys::time(after->first, after->second + 1) : keys::time(range.since.value_or(0), 0);
+  for (bool ok = c.seek(start); ok && out.size() < count; ok = c.next()) {
+    auto d = load_delivery(r.txn, env_->dbs(), tenant_, keys::seq_of_suffix(c.key()));
+    if (!d) continue;
+    if (range.until && d->transport.received >= *range.until) break;
+    if (!range.contains(d->transport.received)) continue;
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+std::uint64_t TenantArchive::count_after(std::uint64_t after) const {
+  auto r = env_->begin_read();
+  std::uint64_t n = 0;
+  Cursor c(r.txn, env_->dbs().deliveries);
+  for (bool ok = c.seek(keys::seq(after + 1)); ok; ok = c.next()) ++n;
+  return n;
+}
+
+std::uint64_t TenantArchive::last_seq() const {
+  auto r = env_->begin_read();
+  std::uint64_t last = 0;
+  for (Dbi dbi : {env_->dbs().deliveries, env_->dbs().tombstones}) {
+    Cursor c(r.txn, dbi);
+    if (c.last()) last = std::max(last, keys::seq_of_suffix(c.key()));
+  }
+  return last;
+}
+
+std::vector<std::uint64_t> TenantArchive::removed() const {
+  auto r = env_->begin_read();
+  std::vector<std::uint64_t> out;
+  Cursor c(r.txn, env_->dbs().tombstones);
+  for (bool ok = c.first(); ok; ok = c.next()) out.push_back(keys::seq_of_suffix(c.key()));
+  return out;
+}
+
+std::optional<std::string> TenantArchive::cached_text(const util::Digest& attachment) const {
+  auto r = env_->begin_read();
+  return archive::cached_text(r.txn, env_->dbs(), attachment);
+}
+
+void TenantArchive::cache_texts(const util::Digest& content,
+                                const std::vector<std::pair<util::Digest, std::string>>& texts) {
+  if (texts.empty()) return;
+  std::uint64_t bytes = 0;
+  for (const auto& t : texts) bytes += t.second.size() + 200;
+  env_->reserve(bytes);
+  env_->write([&](Txn& txn) { put_cached_texts(txn, env_->dbs(), content, texts); });
 }
 
 bool TenantArchive::read(const util::Digest& sha, std::uint64_t offset, std::uint64_t length,

@@ -46,6 +46,25 @@ class TenantArchive {
                                        std::string_view uid) const;
   std::vector<Delivery> list(const TimeRange& range, std::size_t limit) const;
   std::vector<Delivery> search(const SearchQuery& q) const;
+  // Deliveries with seq > after, in seq order, until max_count of them or until their sizes add
+  // up to max_bytes (at least one is returned when any exists). For the full-text indexer.
+  std::vector<Delivery> after(std::uint64_t after, std::size_t max_count,
+                              std::uint64_t max_bytes) const;
+  // Up to `count` deliveries received in `range`, oldest first, after the position `after`
+  // (receipt time and seq of the last one of the previous page; nullopt: from the start).
+  std::vector<Delivery> oldest_first(const TimeRange& range,
+                                     std::optional<std::pair<util::TimeUs, std::uint64_t>> after,
+                                     std::size_t count) const;
+  // How many deliveries have seq > after (the index's lag).
+  std::uint64_t count_after(std::uint64_t after) const;
+  // The highest seq ever assigned (removed deliveries included); 0 for an empty archive.
+  std::uint64_t last_seq() const;
+  // The seqs of removed deliveries (their tombstones), ascending.
+  std::vector<std::uint64_t> removed() const;
+  // The indexer's attachment-text cache (text_cache.hpp).
+  std::optional<std::string> cached_text(const util::Digest& attachment) const;
+  void cache_texts(const util::Digest& content,
+                   const std::vector<std::pair<util::Digest, std::string>>& texts);
   // Streams [offset, offset+length) of the stored bytes; false when the content is unknown.
   bool read(const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
             const std::function<void(std::string_view)>& sink) const;

@@ -24,6 +24,7 @@ enum class Unassigned { kQueue, kReject };
 enum class NoReply { kAuto, kYes, kNo };
 enum class MailProtocol { kImap, kImaps, kPop3, kPop3s };
 enum class StartTls { kNo, kYes, kRequired };
+enum class IndexSandbox { kBubblewrap, kNone };
 
 std::string_view to_string(AuthMethod m);
 std::string_view to_string(SourceType t);
@@ -89,6 +90,17 @@ struct Config {
   std::string alerts_sendmail;
   std::string metrics_file;
   std::uint64_t metrics_interval = 0;  // seconds
+  bool index_enabled = true;
+  std::uint64_t index_batch_bytes = 0;
+  std::uint64_t index_threads = 0;
+  std::uint64_t index_max_part_text = 0;
+  std::uint64_t index_max_message_text = 0;
+  std::string index_stem_language;
+  IndexSandbox index_sandbox = IndexSandbox::kBubblewrap;
+  std::uint64_t index_extract_timeout = 0;  // seconds
+  std::uint64_t index_extract_cpu = 0;      // seconds
+  std::uint64_t index_extract_memory = 0;
+  std::uint64_t index_zip_depth = 0;
   std::vector<Listener> listeners;
   std::vector<Mailbox> mailboxes;
 };

@@ -163,6 +163,38 @@ const std::vector<FieldSpec<Config>>& top_fields() {
               "/var/lib/prometheus/node-exporter/postjournal.prom); empty: no metrics."),
       number<C>("metrics.interval", KeyType::kSeconds, &C::metrics_interval, "60", 1, 3600,
                 "Seconds between rewrites of metrics.file."),
+      flag<C>("index.enabled", &C::index_enabled, true,
+              "Run the full-text indexer as a thread of postjournal-milter. It follows each "
+              "tenant's archive from a durable watermark, never in the path of a 250. Set false "
+              "where `postjournal index --follow` runs instead (one writer per index)."),
+      number<C>("index.batch_bytes", KeyType::kSize, &C::index_batch_bytes, "32M", kMiB, 1ull << 34,
+                "Message bytes indexed per Xapian commit (the watermark moves with each commit)."),
+      number<C>("index.threads", KeyType::kCount, &C::index_threads, "2", 1, 64,
+                "Threads (and extractor workers) that prepare documents in parallel."),
+      number<C>("index.max_part_text", KeyType::kSize, &C::index_max_part_text, "16M", kMiB,
+                1ull << 32,
+                "Most text indexed of one body part or attachment; the rest is cut and the "
+                "message gets the searchable flag is:truncated."),
+      number<C>("index.max_message_text", KeyType::kSize, &C::index_max_message_text, "64M", kMiB,
+                1ull << 34,
+                "Most text indexed of one message, all parts together (beyond: is:truncated)."),
+      text<C>("index.stem_language", &C::index_stem_language, "english",
+              "Snowball stemmer for body, subject and attachment text (none: no stemming). "
+              "Names and addresses are never stemmed."),
+      choice<C>("index.extract.sandbox", &C::index_sandbox, {"bubblewrap", "none"}, "bubblewrap",
+                "How attachment extractors are confined: bubblewrap (no network, read-only "
+                "/usr, private /tmp, own namespaces) plus rlimits; none: rlimits only, for hosts "
+                "without unprivileged user namespaces."),
+      number<C>("index.extract.timeout", KeyType::kSeconds, &C::index_extract_timeout, "60", 1,
+                3600,
+                "Wall-clock seconds for one attachment; a slower extractor is killed and the "
+                "part marked extract_failed:timeout (the message is indexed anyway)."),
+      number<C>("index.extract.cpu", KeyType::kSeconds, &C::index_extract_cpu, "30", 1, 3600,
+                "CPU seconds for one attachment (extract_failed:cpu-limit beyond)."),
+      number<C>("index.extract.memory", KeyType::kSize, &C::index_extract_memory, "2G", 64 * kMiB,
+                1ull << 40, "Address-space limit of an extractor worker."),
+      number<C>("index.extract.zip_depth", KeyType::kCount, &C::index_zip_depth, "2", 0, 8,
+                "Nested zip archives opened inside an attachment."),
   };
   return kFields;
 }

@@ -87,11 +87,20 @@ std::string percent_decode(std::string_view v) {
 
 }  // namespace
 
-std::string ContentType::param(std::string_view name) const {
+namespace {
+
+std::string find_param(const std::vector<std::pair<std::string, std::string>>& params,
+                       std::string_view name) {
   for (const auto& [k, v] : params) {
     if (k == name) return v;
   }
   return {};
+}
+
+}  // namespace
+
+std::string ContentType::param(std::string_view name) const {
+  return find_param(params, name);
 }
 
 ContentType parse_content_type(std::string_view s) {
@@ -144,6 +153,22 @@ ContentType parse_content_type(std::string_view s) {
     ct.params.emplace_back(name, std::move(joined));
   }
   return ct;
+}
+
+Disposition parse_disposition(std::string_view value) {
+  // The same grammar as a Content-Type after its "type/subtype": parse it as one whose subtype
+  // is the disposition.
+  ContentType ct = parse_content_type("disposition/" + std::string(value));
+  Disposition d;
+  if (ct.type == "disposition") {
+    d.kind = ct.subtype;
+    d.params = std::move(ct.params);
+  }
+  return d;
+}
+
+std::string Disposition::param(std::string_view name) const {
+  return find_param(params, name);
 }
 
 }  // namespace postjournal::journal

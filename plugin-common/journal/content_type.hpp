@@ -24,4 +24,14 @@ struct ContentType {
 
 ContentType parse_content_type(std::string_view value);
 
+// Content-Disposition (RFC 2183, parameters as for Content-Type): the disposition in lower case
+// ("attachment", "inline"; empty when absent) and its parameters ("filename", ...).
+struct Disposition {
+  std::string kind;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string param(std::string_view name) const;
+};
+
+Disposition parse_disposition(std::string_view value);
+
 }  // namespace postjournal::journal

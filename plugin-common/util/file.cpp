@@ -111,24 +111,32 @@ void make_dirs(const std::string& dir) {
 }
 
 void replace_file(const std::string& path, std::string_view bytes, unsigned mode) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) fail(errno, "cannot create", tmp);
-    UniqueFd guard(fd);
-    try {
-      write_all(fd, bytes, tmp);
-      if (::fsync(fd) != 0) fail(errno, "cannot fsync", tmp);
-    } catch (...) {
-      ::unlink(tmp.c_str());
-      throw;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    fail(err, "cannot rename " + tmp + " to", path);
-  }
+  AtomicFile f(path, mode);
+  f.write(bytes);
+  f.commit();
+}
+
+AtomicFile::AtomicFile(std::string path, unsigned mode)
+    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) fail(errno, "cannot create", tmp_);
+  fd_.reset(fd);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  write_all(fd_.get(), bytes, tmp_);
+}
+
+void AtomicFile::commit() {
+  if (::fsync(fd_.get()) != 0) fail(errno, "cannot fsync", tmp_);
+  fd_.reset();
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0)
+    fail(errno, "cannot rename " + tmp_ + " to", path_);
+  committed_ = true;
 }
 
 }  // namespace postjournal::util

@@ -49,6 +49,26 @@ void fsync_dir(const std::string& dir);
 // Writes `bytes` to path.tmp.PID (created with `mode`), fsyncs it and renames it over `path`, so
 // readers see the old file or the new one, never a part. Removes the temporary file on failure.
 void replace_file(const std::string& path, std::string_view bytes, unsigned mode);
+// A file written in pieces that appears under its name only when complete: the pieces go to
+// path.tmp.PID (created with `mode`); commit() fsyncs and renames it over `path`. Destroyed
+// without commit(), it removes the temporary file. Errors: std::system_error naming the path.
+class AtomicFile {
+ public:
+  AtomicFile(std::string path, unsigned mode);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  void write(std::string_view bytes);
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  UniqueFd fd_;
+  bool committed_ = false;
+};
+
 // Bytes available to unprivileged writers on the file system holding path (statvfs).
 std::uint64_t free_bytes(const std::string& path);
 

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <utility>
+#include <vector>
 
 #include "util/strings.hpp"
 
@@ -92,6 +94,73 @@ std::optional<TimeUs> parse_time(std::string_view text) {
   tm.tm_sec = s;
   std::time_t secs = timegm(&tm);
   return static_cast<TimeUs>(secs) * kUsPerSec;
+}
+
+std::optional<TimeUs> parse_rfc5322_date(std::string_view text) {
+  std::string s(text.substr(0, 200));
+  if (auto comma = s.find(','); comma != std::string::npos) s.erase(0, comma + 1);
+  std::vector<std::string> w = split_blanks(s);
+  if (w.size() < 4) return std::nullopt;
+  static constexpr const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                            "jul", "aug", "sep", "oct", "nov", "dec"};
+  unsigned long long day = 0, year = 0;
+  if (!parse_u64(w[0], day) || !parse_u64(w[2], year)) return std::nullopt;
+  std::string mon = to_lower_ascii(w[1].substr(0, 3));
+  int month = -1;
+  for (int i = 0; i < 12; ++i) {
+    if (mon == kMonths[i]) month = i;
+  }
+  if (month < 0 || day < 1 || day > 31) return std::nullopt;
+  if (year < 50)
+    year += 2000;
+  else if (year < 1000)
+    year += 1900;
+  unsigned hh = 0, mm = 0, ss = 0;
+  {
+    auto parts = w[3];
+    unsigned long long v[3] = {0, 0, 0};
+    std::size_t n = 0, start = 0;
+    for (std::size_t i = 0; i <= parts.size() && n < 3; ++i) {
+      if (i == parts.size() || parts[i] == ':') {
+        if (!parse_u64(std::string_view(parts).substr(start, i - start), v[n])) return std::nullopt;
+        ++n;
+        start = i + 1;
+      }
+    }
+    if (n < 2 || v[0] > 23 || v[1] > 59 || v[2] > 60) return std::nullopt;
+    hh = static_cast<unsigned>(v[0]);
+    mm = static_cast<unsigned>(v[1]);
+    ss = static_cast<unsigned>(v[2]);
+  }
+  long offset_min = 0;
+  if (w.size() > 4) {
+    const std::string& z = w[4];
+    if ((z[0] == '+' || z[0] == '-') && z.size() == 5) {
+      unsigned long long hm = 0;
+      if (parse_u64(std::string_view(z).substr(1), hm)) {
+        offset_min = static_cast<long>((hm / 100) * 60 + hm % 100);
+        if (z[0] == '-') offset_min = -offset_min;
+      }
+    } else {
+      static constexpr std::pair<const char*, long> kZones[] = {
+          {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
+          {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}};
+      std::string lz = to_lower_ascii(z);
+      for (const auto& [n, h] : kZones) {
+        if (lz == n) offset_min = h * 60;
+      }
+    }
+  }
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(year) - 1900;
+  tm.tm_mon = month;
+  tm.tm_mday = static_cast<int>(day);
+  tm.tm_hour = static_cast<int>(hh);
+  tm.tm_min = static_cast<int>(mm);
+  tm.tm_sec = static_cast<int>(ss);
+  time_t t = timegm(&tm);
+  if (t == static_cast<time_t>(-1)) return std::nullopt;
+  return (static_cast<TimeUs>(t) - offset_min * 60) * 1000000;
 }
 
 }  // namespace postjournal::util

@@ -24,4 +24,9 @@ std::string format_rfc5322(TimeUs t);
 // without Z; always UTC) and "@<unix seconds>". Returns nullopt on anything else.
 std::optional<TimeUs> parse_time(std::string_view text);
 
+// An RFC 5322 Date header value ("Tue, 3 Mar 2026 10:42:10 +0100 (CET)"; the day name, seconds
+// and the comment optional; obsolete zone names UT, GMT, EST...PDT and two-digit years
+// accepted). Returns nullopt when it cannot be read.
+std::optional<TimeUs> parse_rfc5322_date(std::string_view text);
+
 }  // namespace postjournal::util

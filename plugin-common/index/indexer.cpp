@@ -1,0 +1,454 @@
+#include <xapian.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "config/config.hpp"
+#include "index/fold.hpp"
+#include "index/index.hpp"
+#include "index/terms.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace postjournal::index {
+
+namespace {
+
+constexpr std::size_t kMaxTerm = 240;  // Xapian refuses terms over 245 bytes
+
+std::string folded_lower(std::string_view s) {
+  return util::to_lower_ascii(fold_accents(s));
+}
+
+void add_exact(Xapian::Document& doc, std::string_view prefix, std::string_view value) {
+  if (value.empty()) return;
+  std::string t(prefix);
+  t += value.substr(0, kMaxTerm - std::min(kMaxTerm, prefix.size()));
+  doc.add_boolean_term(t);
+}
+
+std::string meta(const Xapian::Database& db, std::string_view key) {
+  return db.get_metadata(std::string(key));
+}
+
+std::uint64_t meta_number(const Xapian::Database& db, std::string_view key) {
+  unsigned long long v = 0;
+  std::string s = meta(db, key);
+  return !s.empty() && util::parse_u64(s, v) ? v : 0;
+}
+
+// The extraction cache's value: "v1\n" status "\n" truncated "\n" reason "\n" text.
+std::string encode_cached(const extract::Response& r) {
+  return "v1\n" + std::to_string(static_cast<int>(r.status)) + "\n" + (r.truncated ? "1" : "0") +
+         "\n" + r.reason + "\n" + r.text;
+}
+
+std::optional<extract::Response> decode_cached(const std::string& v) {
+  if (!v.starts_with("v1\n") || v.size() < 9) return std::nullopt;
+  extract::Response r;
+  std::size_t a = 3;
+  std::size_t b = v.find('\n', a);
+  std::size_t c = b == std::string::npos ? b : v.find('\n', b + 1);
+  std::size_t d = c == std::string::npos ? c : v.find('\n', c + 1);
+  if (d == std::string::npos) return std::nullopt;
+  int status = v[a] - '0';
+  if (status < 0 || status > 2) return std::nullopt;
+  r.status = static_cast<extract::Status>(status);
+  r.truncated = v.compare(b + 1, c - b - 1, "1") == 0;
+  r.reason = v.substr(c + 1, d - c - 1);
+  r.text = v.substr(d + 1);
+  return r;
+}
+
+// Only deterministic outcomes are cached: a timeout or a crash may not happen next time.
+bool cacheable(const extract::Response& r) {
+  if (r.status != extract::Status::kFailed) return true;
+  return r.reason == "bad-file" || r.reason == "encrypted" || r.reason == "zip-bomb" ||
+         r.reason == "program-failed";
+}
+
+struct Prepared {
+  std::uint64_t seq = 0;
+  Xapian::Document doc;
+  util::Digest content{};
+  std::vector<std::pair<util::Digest, std::string>> cache;
+  std::uint64_t extracted = 0;
+  std::uint64_t cache_hits = 0;
+};
+
+class DocumentBuilder {
+ public:
+  DocumentBuilder(const IndexOptions& o, archive::TenantArchive& a, extract::Pool& pool)
+      : opts_(o), archive_(a), pool_(pool) {
+    if (o.stem_language != "none" && !o.stem_language.empty()) {
+      text_.set_stemmer(Xapian::Stem(o.stem_language));
+      text_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    }
+    text_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    words_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+  }
+
+  Prepared build(const archive::Delivery& d) {
+    Prepared p;
+    p.seq = d.seq;
+    p.content = d.content_sha256;
+    std::uint64_t off = 0, len = d.size;
+    if (d.envelope.format != "plain" && d.envelope.has_original && d.envelope.original_size > 0) {
+      off = d.envelope.original_offset;
+      len = d.envelope.original_size;
+    }
+    std::string bytes;
+    bytes.reserve(static_cast<std::size_t>(len));
+    bool ok = archive_.read(d.content_sha256, off, len, [&](std::string_view s) { bytes += s; });
+    MessageText mt = read_message(ok ? std::string_view(bytes) : std::string_view(), opts_.text);
+    bytes.clear();
+    bytes.shrink_to_fit();
+    Xapian::Document& doc = p.doc;
+    text_.set_document(doc);
+    words_.set_document(doc);
+
+    // Participants.
+    auto address = [&](std::string_view prefix, std::string_view words, std::string_view a) {
+      std::string v = folded_lower(util::trim(a));
+      if (v.empty()) return;
+      add_exact(doc, prefix, v);
+      if (auto at = v.rfind('@'); at != std::string::npos) add_exact(doc, prefix, v.substr(at));
+      if (!words.empty()) words_.index_text_without_positions(v, 1, std::string(words));
+    };
+    auto rcpt = [&](std::string_view a) { address(terms::kRcpt, terms::kRcptWords, a); };
+    address(terms::kFrom, terms::kFromWords, d.envelope.sender);
+    address(terms::kFrom, terms::kFromWords, d.envelope.on_behalf_of);
+    for (const auto& a : mt.from_addresses) address(terms::kFrom, "", a);
+    words_.index_text_without_positions(fold_accents(mt.from), 1, std::string(terms::kFromWords));
+    for (const auto& r : d.envelope.recipients) {
+      switch (r.kind) {
+        case journal::RecipientKind::kTo:
+        case journal::RecipientKind::kRecipient:
+          address(terms::kTo, terms::kToWords, r.address);
+          break;
+        case journal::RecipientKind::kCc:
+          address(terms::kCc, terms::kCcWords, r.address);
+          break;
+        case journal::RecipientKind::kBcc:
+          address(terms::kBcc, terms::kBccWords, r.address);
+          break;
+        case journal::RecipientKind::kEnvelope:
+        case journal::RecipientKind::kHeader:
+          break;
+      }
+      rcpt(r.address);
+      if (!r.expanded_from.empty()) rcpt(r.expanded_from);
+      if (!r.forwarded_from.empty()) rcpt(r.forwarded_from);
+    }
+    for (const auto& a : mt.to_addresses) {
+      address(terms::kTo, "", a);
+      rcpt(a);
+    }
+    for (const auto& a : mt.cc_addresses) {
+      address(terms::kCc, "", a);
+      rcpt(a);
+    }
+    words_.index_text_without_positions(fold_accents(mt.to), 1, std::string(terms::kToWords));
+    words_.index_text_without_positions(fold_accents(mt.cc), 1, std::string(terms::kCcWords));
+    for (const auto& a : d.transport.rcpt_to) {
+      address(terms::kEnvTo, "", a);
+      rcpt(a);
+    }
+    address(terms::kEnvFrom, "", d.transport.mail_from);
+
+    // Identity, source, times, size.
+    std::string id = mt.message_id;
+    if (id.empty() && d.envelope.message_id.size() > 2)
+      id = d.envelope.message_id.substr(1, d.envelope.message_id.size() - 2);
+    add_exact(doc, terms::kMessageId, util::to_lower_ascii(id));
+    add_exact(doc, terms::kSource, folded_lower(d.transport.source));
+    double received = static_cast<double>(d.transport.received / 1000000);
+    double date = mt.date ? static_cast<double>(*mt.date / 1000000) : received;
+    doc.add_value(terms::kDateSlot, Xapian::sortable_serialise(date));
+    doc.add_value(terms::kReceivedSlot, Xapian::sortable_serialise(received));
+    doc.add_value(terms::kSizeSlot, Xapian::sortable_serialise(static_cast<double>(d.size)));
+
+    // Text.
+    std::string subject = mt.subject.empty() ? d.envelope.subject : mt.subject;
+    text_.index_text(fold_accents(subject), 1, std::string(terms::kSubject));
+    text_.increase_termpos();
+    text_.index_text(fold_accents(mt.body), 1, std::string(terms::kBody));
+    bool truncated = mt.truncated;
+    bool failed = false;
+    if (!mt.attachments.empty()) add_exact(doc, terms::kFlag, "attachment");
+    for (auto& a : mt.attachments) {
+      add_exact(doc, terms::kMimeType, a.mime_type);
+      if (auto slash = a.mime_type.find('/'); slash != std::string::npos)
+        add_exact(doc, terms::kMimeType, a.mime_type.substr(slash + 1));
+      words_.index_text_without_positions(fold_accents(a.filename), 1,
+                                          std::string(terms::kAttachmentName));
+      std::string text = std::move(a.text);
+      if (a.needs_extraction) {
+        extract::Response r = extract(a, p);
+        if (r.status == extract::Status::kFailed) {
+          failed = true;
+          add_exact(doc, terms::kFlag, "extract_failed");
+          add_exact(doc, terms::kFlag, "extract_failed:" + r.reason);
+        }
+        truncated = truncated || r.truncated;
+        if (!text.empty()) text += '\n';
+        text += r.text;
+      }
+      truncated = truncated || a.truncated;
+      text_.increase_termpos();
+      text_.index_text(fold_accents(text), 1, std::string(terms::kAttachmentText));
+    }
+    (void)failed;
+    if (truncated) add_exact(doc, terms::kFlag, "truncated");
+    return p;
+  }
+
+ private:
+  extract::Response extract(const Attachment& a, Prepared& p) {
+    if (auto cached = archive_.cached_text(a.sha256)) {
+      if (auto r = decode_cached(*cached)) {
+        ++p.cache_hits;
+        return *r;
+      }
+    }
+    for (const auto& [sha, value] : p.cache) {  // the same attachment twice in one message
+      if (sha == a.sha256) {
+        if (auto r = decode_cached(value)) return *r;
+      }
+    }
+    ++p.extracted;
+    extract::Response r = pool_.extract(a.mime_type, a.filename, a.data);
+    if (cacheable(r)) p.cache.emplace_back(a.sha256, encode_cached(r));
+    return r;
+  }
+
+  const IndexOptions& opts_;
+  archive::TenantArchive& archive_;
+  extract::Pool& pool_;
+  Xapian::TermGenerator text_;
+  Xapian::TermGenerator words_;
+};
+
+Xapian::WritableDatabase open_writable(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  try {
+    return Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
+  } catch (const Xapian::DatabaseLockError&) {
+    throw IndexLocked("the index " + dir +
+                      " is being written by another process (postjournal-milter's indexer or "
+                      "`postjournal index`/`reindex`); only one writer at a time");
+  } catch (const Xapian::Error& e) {
+    throw std::runtime_error("cannot open the index " + dir + ": " + e.get_description());
+  }
+}
+
+}  // namespace
+
+IndexOptions index_options(const config::Config& c) {
+  IndexOptions o;
+  o.enabled = c.index_enabled;
+  o.text.max_part_text = c.index_max_part_text;
+  o.text.max_message_text = c.index_max_message_text;
+  o.batch_bytes = c.index_batch_bytes;
+  o.threads = static_cast<unsigned>(c.index_threads);
+  o.stem_language = c.index_stem_language;
+  o.extract.worker_path = extract::find_worker();
+  o.extract.sandbox = c.index_sandbox == config::IndexSandbox::kNone
+                          ? extract::Sandbox::kNone
+                          : extract::Sandbox::kBubblewrap;
+  o.extract.workers = o.threads;
+  o.extract.timeout_seconds = static_cast<unsigned>(c.index_extract_timeout);
+  o.extract.cpu_seconds = static_cast<unsigned>(c.index_extract_cpu);
+  o.extract.memory_bytes = c.index_extract_memory;
+  o.extract.max_text = c.index_max_part_text;
+  o.extract.zip_depth = static_cast<unsigned>(c.index_zip_depth);
+  return o;
+}
+
+std::string index_dir(const std::string& archive_root, const archive::TenantId& tenant) {
+  return archive_root + "/" + tenant.str() + "/index";
+}
+
+IndexState read_state(const std::string& dir) {
+  IndexState s;
+  if (!std::filesystem::exists(dir + "/iamglass")) return s;
+  try {
+    Xapian::Database db(dir);
+    s.exists = true;
+    s.watermark = meta_number(db, terms::kWatermarkKey);
+    s.documents = db.get_doccount();
+    s.extract_failed = db.get_termfreq(std::string(terms::kFlag) + "extract_failed");
+    s.truncated = db.get_termfreq(std::string(terms::kFlag) + "truncated");
+    s.rebuild_target = meta_number(db, terms::kRebuildKey);
+  } catch (const Xapian::Error&) {
+    s.exists = false;
+  }
+  return s;
+}
+
+struct Indexer::Impl {
+  archive::TenantArchive& archive;
+  std::string dir;
+  IndexOptions opts;
+  extract::Pool& pool;
+  Xapian::WritableDatabase db;
+};
+
+Indexer::Indexer(archive::TenantArchive& archive, const std::string& dir, const IndexOptions& o,
+                 extract::Pool& pool)
+    : impl_(std::make_unique<Impl>(Impl{archive, dir, o, pool, open_writable(dir)})) {
+  auto& db = impl_->db;
+  std::string version = meta(db, terms::kVersionKey);
+  if (!version.empty() && version != terms::kIndexVersion) {
+    // An index of another format: start again from the archive.
+    db.close();
+    std::filesystem::remove_all(dir);
+    impl_->db = open_writable(dir);
+  }
+  if (impl_->db.get_doccount() == 0 && meta_number(impl_->db, terms::kWatermarkKey) == 0) {
+    std::uint64_t last = archive.last_seq();
+    impl_->db.set_metadata(std::string(terms::kVersionKey), std::string(terms::kIndexVersion));
+    impl_->db.set_metadata(std::string(terms::kStemKey), o.stem_language);
+    if (last > 0) impl_->db.set_metadata(std::string(terms::kRebuildKey), std::to_string(last));
+    impl_->db.commit();
+  }
+}
+
+Indexer::~Indexer() = default;
+
+Progress Indexer::run(const std::atomic<bool>& stop,
+                      const std::function<void(const Progress&)>& on_commit) {
+  auto& db = impl_->db;
+  auto& archive = impl_->archive;
+  Progress progress;
+  try {
+    progress.watermark = meta_number(db, terms::kWatermarkKey);
+    auto removed = archive.removed();
+    if (removed.size() != meta_number(db, terms::kRemovedKey)) {
+      for (std::uint64_t seq : removed) {
+        if (seq == 0 || seq > 0xffffffffu) continue;
+        try {
+          db.delete_document(static_cast<Xapian::docid>(seq));
+          ++progress.removed;
+        } catch (const Xapian::DocNotFoundError&) {
+        }
+      }
+      db.set_metadata(std::string(terms::kRemovedKey), std::to_string(removed.size()));
+      db.commit();
+    }
+    unsigned threads = std::max(1u, impl_->opts.threads);
+    while (!stop.load()) {
+      auto batch =
+          archive.after(progress.watermark, impl_->opts.batch_count, impl_->opts.batch_bytes);
+      if (batch.empty()) break;
+      std::vector<Prepared> prepared(batch.size());
+      std::atomic<std::size_t> next{0};
+      std::exception_ptr failure;
+      std::mutex failure_mu;
+      auto work = [&] {
+        DocumentBuilder builder(impl_->opts, archive, impl_->pool);
+        for (std::size_t i = next++; i < batch.size(); i = next++) {
+          try {
+            prepared[i] = builder.build(batch[i]);
+          } catch (...) {
+            std::lock_guard lock(failure_mu);
+            if (!failure) failure = std::current_exception();
+          }
+        }
+      };
+      std::vector<std::thread> pool;
+      for (unsigned t = 1; t < std::min<std::size_t>(threads, batch.size()); ++t)
+        pool.emplace_back(work);
+      work();
+      for (auto& t : pool) t.join();
+      if (failure) std::rethrow_exception(failure);
+      for (auto& p : prepared) {
+        if (p.seq > 0xffffffffu) throw std::runtime_error("delivery seq beyond the index's range");
+        db.replace_document(static_cast<Xapian::docid>(p.seq), p.doc);
+        if (!p.cache.empty()) archive.cache_texts(p.content, p.cache);
+        progress.extracted += p.extracted;
+        progress.cache_hits += p.cache_hits;
+      }
+      progress.indexed += batch.size();
+      progress.watermark = batch.back().seq;
+      db.set_metadata(std::string(terms::kWatermarkKey), std::to_string(progress.watermark));
+      std::uint64_t target = meta_number(db, terms::kRebuildKey);
+      if (target != 0 && progress.watermark >= target)
+        db.set_metadata(std::string(terms::kRebuildKey), "");
+      db.commit();
+      if (on_commit) on_commit(progress);
+    }
+  } catch (const Xapian::Error& e) {
+    throw std::runtime_error("index " + impl_->dir + ": " + e.get_description());
+  }
+  return progress;
+}
+
+Progress rebuild(archive::TenantArchive& archive, const std::string& dir, const IndexOptions& o,
+                 extract::Pool& pool, const std::atomic<bool>& stop,
+                 const std::function<void(const Progress&)>& on_commit) {
+  Xapian::WritableDatabase lock = open_writable(dir);  // held until the swap is done
+  std::string fresh = dir + ".new";
+  std::filesystem::remove_all(fresh);
+  Progress p;
+  {
+    Indexer indexer(archive, fresh, o, pool);
+    p = indexer.run(stop, on_commit);
+  }
+  if (stop.load()) {
+    std::filesystem::remove_all(fresh);
+    return p;
+  }
+  std::string old = dir + ".old";
+  std::filesystem::remove_all(old);
+  std::filesystem::rename(dir, old);
+  std::filesystem::rename(fresh, dir);
+  lock.close();
+  std::filesystem::remove_all(old);
+  return p;
+}
+
+std::vector<std::uint64_t> indexed_seqs(const std::string& dir) {
+  std::vector<std::uint64_t> out;
+  try {
+    Xapian::Database db(dir);
+    for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) out.push_back(*it);
+  } catch (const Xapian::DatabaseOpeningError&) {
+    throw IndexMissing("no index in " + dir);
+  } catch (const Xapian::Error& e) {
+    throw std::runtime_error("index " + dir + ": " + e.get_description());
+  }
+  return out;
+}
+
+Coverage check_coverage(const archive::TenantArchive& a, const std::string& dir) {
+  Coverage c;
+  IndexState st = read_state(dir);
+  if (!st.exists) return c;
+  c.exists = true;
+  c.watermark = st.watermark;
+  std::vector<std::uint64_t> indexed = indexed_seqs(dir);
+  std::size_t i = 0;
+  std::uint64_t after = 0;
+  for (;;) {
+    auto page = a.after(after, 10000, ~0ull);
+    if (page.empty()) break;
+    for (const auto& d : page) {
+      while (i < indexed.size() && indexed[i] < d.seq) c.stale.push_back(indexed[i++]);
+      bool found = i < indexed.size() && indexed[i] == d.seq;
+      if (found) ++i;
+      if (d.seq > c.watermark) continue;
+      if (found) {
+        ++c.covered;
+      } else {
+        c.missing.push_back(d.seq);
+      }
+    }
+    after = page.back().seq;
+  }
+  while (i < indexed.size()) c.stale.push_back(indexed[i++]);
+  return c;
+}
+
+}  // namespace postjournal::index

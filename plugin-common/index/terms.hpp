@@ -1,0 +1,46 @@
+// The index's term prefixes and value slots: the contract between the document builder
+// (indexer.cpp) and the query language (query.cpp). Changing one is a format change: bump
+// kIndexVersion, which makes the indexer rebuild old indexes. Terms after a prefix are lower
+// case and accent-folded; addresses are indexed whole ("XFbob@acme.example") and by domain
+// ("XF@acme.example"); words of names and addresses under the field's word prefix.
+#pragma once
+
+#include <string_view>
+
+namespace postjournal::index::terms {
+
+inline constexpr std::string_view kIndexVersion = "1";
+
+// Free text (positions, stemmed with a "Z" before the prefix).
+inline constexpr std::string_view kBody = "";
+inline constexpr std::string_view kSubject = "S";
+inline constexpr std::string_view kAttachmentText = "A";
+// Words without positions, never stemmed.
+inline constexpr std::string_view kAttachmentName = "XN";
+// Addresses (whole and @domain) and the words of names and addresses.
+inline constexpr std::string_view kFrom = "XF", kFromWords = "XG";
+inline constexpr std::string_view kTo = "XT", kToWords = "XU";
+inline constexpr std::string_view kCc = "XC", kCcWords = "XD";
+inline constexpr std::string_view kBcc = "XB", kBccWords = "XW";
+inline constexpr std::string_view kRcpt = "XR", kRcptWords = "XS";
+inline constexpr std::string_view kEnvTo = "XE";
+inline constexpr std::string_view kEnvFrom = "XJ";
+// Exact terms.
+inline constexpr std::string_view kMessageId = "Q";  // without angle brackets
+inline constexpr std::string_view kSource = "XO";
+inline constexpr std::string_view kMimeType = "XY";  // "application/pdf" and "pdf"
+inline constexpr std::string_view kFlag = "XK";      // attachment, truncated, extract_failed[:why]
+
+// Value slots (Xapian::sortable_serialise of the number).
+inline constexpr unsigned kDateSlot = 0;      // Date header, seconds (receipt time when absent)
+inline constexpr unsigned kReceivedSlot = 1;  // receipt time, seconds
+inline constexpr unsigned kSizeSlot = 2;      // stored bytes
+
+// Metadata keys, committed with the documents.
+inline constexpr std::string_view kWatermarkKey = "postjournal.watermark";
+inline constexpr std::string_view kVersionKey = "postjournal.version";
+inline constexpr std::string_view kRebuildKey = "postjournal.rebuild_target";
+inline constexpr std::string_view kRemovedKey = "postjournal.removed_seen";
+inline constexpr std::string_view kStemKey = "postjournal.stem_language";
+
+}  // namespace postjournal::index::terms
