@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <new>
 #include <string>
@@ -41,6 +42,7 @@ const char* usage() {
 }
 
 std::string g_cpu_frame;
+std::string g_memory_frame;
 
 void on_cpu_limit(int) {
   // Async-signal-safe: a prebuilt frame, then leave (the pool does not reuse this worker).
@@ -78,11 +80,34 @@ extract::Response handle(const extract::Request& req) {
   return resp;
 }
 
+// An allocation failure inside a library's noexcept code ends in std::terminate: still answer
+// "memory-limit" rather than dying without a word.
+void on_terminate() {
+  bool memory = false;
+  if (auto e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::bad_alloc&) {
+      memory = true;
+    } catch (...) {
+    }
+  }
+  if (memory) {
+    ssize_t ignored = ::write(1, g_memory_frame.data(), g_memory_frame.size());
+    (void)ignored;
+    ::_exit(0);
+  }
+  ::abort();
+}
+
 int serve() {
-  extract::Response cpu;
-  cpu.status = extract::Status::kFailed;
-  cpu.reason = "cpu-limit";
-  g_cpu_frame = extract::encode_response(cpu);
+  extract::Response failure;
+  failure.status = extract::Status::kFailed;
+  failure.reason = "cpu-limit";
+  g_cpu_frame = extract::encode_response(failure);
+  failure.reason = "memory-limit";
+  g_memory_frame = extract::encode_response(failure);
+  std::set_terminate(on_terminate);
   ::signal(SIGXCPU, on_cpu_limit);
   ::signal(SIGPIPE, SIG_IGN);
   for (;;) {

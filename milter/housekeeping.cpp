@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "archive/registry.hpp"
+#include "index/follower.hpp"
 #include "metrics/metrics.hpp"
 #include "state/alerts.hpp"
 #include "util/file.hpp"
@@ -75,7 +76,15 @@ std::string render_metrics(const Runtime& rt, ingest::Service& service) {
   if (archive::archive_exists(root, archive::TenantId::no_tenant())) {
     g.no_tenant_queue = service.archive(archive::TenantId::no_tenant())->count();
   }
-  g.sources = state::evaluate(*rt.config, service.state().all(), util::now_us());
+  util::TimeUs now = util::now_us();
+  g.sources = state::evaluate(*rt.config, service.state().all(), now);
+  for (const auto& t : archive::list_tenants(root)) {
+    index::Health h = index::health(*service.archive(t), root);
+    std::uint64_t lag_s = h.oldest_unindexed == 0 || now < h.oldest_unindexed
+                              ? 0
+                              : static_cast<std::uint64_t>((now - h.oldest_unindexed) / 1000000);
+    g.indexes.push_back({t.str(), h.state.watermark, h.lag, lag_s, h.state.extract_failed});
+  }
   return metrics::Registry::instance().render(g);
 }
 

@@ -17,6 +17,7 @@
 #include "callbacks.hpp"
 #include "config/config.hpp"
 #include "housekeeping.hpp"
+#include "index/follower.hpp"
 #include "runtime.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -228,6 +229,18 @@ int main(int argc, char** argv) {
   std::thread reloader(reload_loop, path, std::ref(*service), std::cref(stop));
   ::signal(SIGPIPE, SIG_IGN);  // a sendmail that exits early must not kill the milter
   int rc = MI_FAILURE;
+  // The indexer (index.enabled): a thread that follows the archives; it only reads them, so it
+  // is never in the path of a 250. It outlives the connections (their stores notify it).
+  std::unique_ptr<index::Follower> indexer;
+  if (c.index_enabled) {
+    ingest::Service* svc = service.get();
+    indexer = std::make_unique<index::Follower>(
+        c.archive_root, index::index_options(c),
+        [svc](const archive::TenantId& t) { return svc->archive(t); });
+    index::Follower* f = indexer.get();
+    service->set_on_stored([f] { f->notify(); });
+    indexer->start(std::chrono::seconds(30));
+  }
   {
     milter::Housekeeping housekeeping(*service);
     util::log(util::LogLevel::kInfo, "starting on " + conn + " archive=" + c.archive_root +
@@ -238,8 +251,11 @@ int main(int argc, char** argv) {
   pthread_kill(reloader.native_handle(), SIGUSR1);
   reloader.join();
   // A connection still committing finishes first; the Service outlives every Session.
-  if (milter::wait_for_connections(std::chrono::seconds(c.milter_commit_timeout + 5))) {
+  bool drained = milter::wait_for_connections(std::chrono::seconds(c.milter_commit_timeout + 5));
+  if (indexer) indexer->stop();  // joined; a late notify() on it stays harmless
+  if (drained) {
     service.reset();  // drains the writers, closes the archives and the state store
+    indexer.reset();
   } else {
     util::log(util::LogLevel::kWarning, "connections still open at exit; archives left to the OS");
     (void)service.release();  // never destroyed under a running Session

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages postjournal needs to build and test. Idempotent: when every
 # package is already installed it does nothing (no apt-get update, no network).
 # Usage: scripts/install-deps.sh [--bench]   (as root; --bench adds the libraries that only the
-# benchmarks compare against: GMime 3)
+# benchmarks compare against: GMime 3, notmuch)
 set -euo pipefail
 
 packages=(
@@ -10,6 +10,10 @@ packages=(
   g++ make cmake pkg-config ccache clang-format
   # libraries (each wrapped by one module of plugin-common)
   liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev libvmime-dev ca-certificates
+  # full-text index (index/) and its sandboxed extractor worker (extractor/)
+  libxapian-dev libpoppler-cpp-dev libzip-dev
+  # what the extractor runs: the sandbox and the programs for DOC/XLS/PPT, RTF, TNEF
+  bubblewrap antiword catdoc unrtf tnef
   # tests
   libgtest-dev googletest util-linux mount coreutils diffutils lmdb-utils dnsmasq-base iproute2 openssl
   # the milter fast-path test counts system calls
@@ -22,12 +26,15 @@ packages=(
   postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
   # integration tests: a private dovecot for postjournal-fetch (IMAP, POP3)
   dovecot-imapd dovecot-pop3d
+  # index tests: a real PDF made with ghostscript (ps2pdf), DOCX zipped from its XML parts
+  ghostscript zip
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
   clang libclang-rt-14-dev
 )
 
 if [[ ${1:-} == --bench ]]; then
-  packages+=(libgmime-3.0-dev)
+  # GMime 3 (parse baseline); notmuch and xapian-compact (search baseline)
+  packages+=(libgmime-3.0-dev notmuch xapian-tools)
 fi
 
 missing=()

@@ -7,7 +7,7 @@ set(PJ_DEBIAN_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(PJ_MAN_DIR ${CMAKE_BINARY_DIR}/man)
 
 set(PJ_MAN_PAGES)
-foreach(entry "postjournal:1" "postjournal-milter:8" "postjournal-fetch:8")
+foreach(entry "postjournal:1" "postjournal-milter:8" "postjournal-fetch:8" "postjournal-extract:8")
   string(REPLACE ":" ";" parts ${entry})
   list(GET parts 0 target)
   list(GET parts 1 section)
@@ -60,8 +60,11 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The maintainer address is a placeholder until the project has a public address.
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "postjournal developers <maintainers@postjournal.example.net>")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postfix")
+# bubblewrap: the sandbox of the attachment extractors (index.extract_sandbox); the programs
+# they run for DOC/XLS/PPT, RTF and TNEF are recommended (without them those parts are marked
+# extract_failed:program-failed, nothing else changes).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, bubblewrap")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postfix, antiword, catdoc, unrtf, tnef")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "multi-tenant email journaling archive for Postfix")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
   "postjournal turns a Postfix relay into an email journaling archive for
@@ -69,7 +72,9 @@ Microsoft 365, Exchange, Google Workspace, Zimbra and Amazon WorkMail.
 A milter decides which tenant each SMTP transaction belongs to, reads the
 journal envelope (sender, every recipient including BCC) and commits the
 message to that tenant's LMDB archive before Postfix answers 250.
-postjournal-fetch pulls journal mailboxes over IMAP and POP3.")
+postjournal-fetch pulls journal mailboxes over IMAP and POP3. A full-text
+index per tenant (Xapian) covers bodies and attachments (PDF, office
+documents, archives) extracted in a sandbox.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_BINARY_DIR}/debian-control/postinst ${CMAKE_BINARY_DIR}/debian-control/prerm
   ${CMAKE_BINARY_DIR}/debian-control/postrm ${CMAKE_BINARY_DIR}/debian-control/conffiles)

@@ -181,19 +181,19 @@ const std::vector<FieldSpec<Config>>& top_fields() {
       text<C>("index.stem_language", &C::index_stem_language, "english",
               "Snowball stemmer for body, subject and attachment text (none: no stemming). "
               "Names and addresses are never stemmed."),
-      choice<C>("index.extract.sandbox", &C::index_sandbox, {"bubblewrap", "none"}, "bubblewrap",
+      choice<C>("index.extract_sandbox", &C::index_sandbox, {"bubblewrap", "none"}, "bubblewrap",
                 "How attachment extractors are confined: bubblewrap (no network, read-only "
                 "/usr, private /tmp, own namespaces) plus rlimits; none: rlimits only, for hosts "
                 "without unprivileged user namespaces."),
-      number<C>("index.extract.timeout", KeyType::kSeconds, &C::index_extract_timeout, "60", 1,
+      number<C>("index.extract_timeout", KeyType::kSeconds, &C::index_extract_timeout, "60", 1,
                 3600,
                 "Wall-clock seconds for one attachment; a slower extractor is killed and the "
                 "part marked extract_failed:timeout (the message is indexed anyway)."),
-      number<C>("index.extract.cpu", KeyType::kSeconds, &C::index_extract_cpu, "30", 1, 3600,
+      number<C>("index.extract_cpu", KeyType::kSeconds, &C::index_extract_cpu, "30", 1, 3600,
                 "CPU seconds for one attachment (extract_failed:cpu-limit beyond)."),
-      number<C>("index.extract.memory", KeyType::kSize, &C::index_extract_memory, "2G", 64 * kMiB,
+      number<C>("index.extract_memory", KeyType::kSize, &C::index_extract_memory, "2G", 64 * kMiB,
                 1ull << 40, "Address-space limit of an extractor worker."),
-      number<C>("index.extract.zip_depth", KeyType::kCount, &C::index_zip_depth, "2", 0, 8,
+      number<C>("index.zip_depth", KeyType::kCount, &C::index_zip_depth, "2", 0, 8,
                 "Nested zip archives opened inside an attachment."),
   };
   return kFields;

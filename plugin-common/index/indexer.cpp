@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "config/config.hpp"
@@ -68,6 +71,37 @@ bool cacheable(const extract::Response& r) {
          r.reason == "program-failed";
 }
 
+// Attachments being extracted in this batch, shared by the preparing threads: the same bytes in
+// several messages of one batch go to an extractor once (the archive's cache is written after
+// the batch).
+class BatchCache {
+ public:
+  // Returns the result of `extract` for this attachment, running it only in the first caller.
+  extract::Response get(const util::Digest& sha, const std::function<extract::Response()>& extract,
+                        bool& ran) {
+    std::shared_future<extract::Response> f;
+    std::promise<extract::Response> mine;
+    {
+      std::lock_guard lock(mu_);
+      auto it = map_.find(sha);
+      if (it == map_.end()) {
+        f = mine.get_future().share();
+        map_.emplace(sha, f);
+        ran = true;
+      } else {
+        f = it->second;
+        ran = false;
+      }
+    }
+    if (ran) mine.set_value(extract());
+    return f.get();
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<util::Digest, std::shared_future<extract::Response>> map_;
+};
+
 struct Prepared {
   std::uint64_t seq = 0;
   Xapian::Document doc;
@@ -79,8 +113,9 @@ struct Prepared {
 
 class DocumentBuilder {
  public:
-  DocumentBuilder(const IndexOptions& o, archive::TenantArchive& a, extract::Pool& pool)
-      : opts_(o), archive_(a), pool_(pool) {
+  DocumentBuilder(const IndexOptions& o, archive::TenantArchive& a, extract::Pool& pool,
+                  BatchCache& batch)
+      : opts_(o), archive_(a), pool_(pool), batch_(batch) {
     if (o.stem_language != "none" && !o.stem_language.empty()) {
       text_.set_stemmer(Xapian::Stem(o.stem_language));
       text_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
@@ -212,13 +247,14 @@ class DocumentBuilder {
         return *r;
       }
     }
-    for (const auto& [sha, value] : p.cache) {  // the same attachment twice in one message
-      if (sha == a.sha256) {
-        if (auto r = decode_cached(value)) return *r;
-      }
+    bool ran = false;
+    extract::Response r = batch_.get(
+        a.sha256, [&] { return pool_.extract(a.mime_type, a.filename, a.data); }, ran);
+    if (!ran) {
+      ++p.cache_hits;
+      return r;
     }
     ++p.extracted;
-    extract::Response r = pool_.extract(a.mime_type, a.filename, a.data);
     if (cacheable(r)) p.cache.emplace_back(a.sha256, encode_cached(r));
     return r;
   }
@@ -226,6 +262,7 @@ class DocumentBuilder {
   const IndexOptions& opts_;
   archive::TenantArchive& archive_;
   extract::Pool& pool_;
+  BatchCache& batch_;
   Xapian::TermGenerator text_;
   Xapian::TermGenerator words_;
 };
@@ -346,8 +383,9 @@ Progress Indexer::run(const std::atomic<bool>& stop,
       std::atomic<std::size_t> next{0};
       std::exception_ptr failure;
       std::mutex failure_mu;
+      BatchCache batch_cache;
       auto work = [&] {
-        DocumentBuilder builder(impl_->opts, archive, impl_->pool);
+        DocumentBuilder builder(impl_->opts, archive, impl_->pool, batch_cache);
         for (std::size_t i = next++; i < batch.size(); i = next++) {
           try {
             prepared[i] = builder.build(batch[i]);

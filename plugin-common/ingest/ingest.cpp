@@ -205,6 +205,7 @@ Report Service::wait(Ticket& t, const StoreOptions& opts) {
   auto& m = metrics::Registry::instance();
   if (r.ok()) {
     if (opts.record_state) record_stored(r.source, r.id(), r.size);
+    if (on_stored_) on_stored_();
     if (!r.retransmission) {
       m.stored(r.tenant.str(), r.source, r.size, static_cast<double>(r.ms) / 1000.0);
     }

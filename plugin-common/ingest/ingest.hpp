@@ -119,7 +119,12 @@ class Service {
   void record_failure(const std::string& source, const std::string& reason);
   void record_stored(const std::string& source, const std::string& id, std::uint64_t size);
 
+  // Called (from the storing thread, after the durable commit) for every stored delivery: the
+  // milter's indexer uses it to start a pass. Set before the first store; must not block.
+  void set_on_stored(std::function<void()> fn) { on_stored_ = std::move(fn); }
+
  private:
+  std::function<void()> on_stored_;
   std::string root_;
   mutable std::mutex mu_;
   std::shared_ptr<const config::Config> config_;

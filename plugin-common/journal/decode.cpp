@@ -170,7 +170,11 @@ std::string to_utf8(std::string_view in, std::string_view charset_in, bool& loss
       break;
     }
   }
-  if (ascii_only) return std::string(in);
+  // ISO-2022-* (Japanese, Korean, Chinese mail), UTF-7 and HZ are 7-bit: their escape sequences
+  // are ASCII bytes, so they always go through iconv.
+  bool seven_bit_charset = charset.starts_with("iso-2022-") || charset == "utf-7" ||
+                           charset == "unicode-1-1-utf-7" || charset == "hz-gb-2312";
+  if (ascii_only && !seven_bit_charset) return std::string(in);
   if (charset == "utf-8" || charset == "utf8" || charset.empty() || charset == "us-ascii") {
     if (valid_utf8(in)) return std::string(in);
     if (charset == "utf-8" || charset == "utf8") {

@@ -17,7 +17,8 @@ std::string decode_transfer(std::string_view in, std::string_view encoding, bool
 
 // Converts text in `charset` to UTF-8. Unknown charsets and invalid bytes are replaced by U+FFFD
 // (with lossy set), except that an empty or us-ascii charset with 8-bit bytes is read as UTF-8
-// when valid and as windows-1252 otherwise.
+// when valid and as windows-1252 otherwise. ASCII-only input is returned unchanged unless the
+// charset is a 7-bit one (ISO-2022-JP/KR/CN, UTF-7, HZ), which is always converted.
 std::string to_utf8(std::string_view in, std::string_view charset, bool& lossy);
 
 // Decodes RFC 2047 encoded words ("=?iso-8859-1?Q?Hellstr=F6m?=") in an unfolded header value to

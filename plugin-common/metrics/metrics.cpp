@@ -128,6 +128,28 @@ std::string Registry::render(const Gauges& g) const {
              (s.health == h ? "1" : "0") + "\n";
     }
   }
+  struct IndexMetric {
+    const char* name;
+    const char* help;
+    std::uint64_t IndexGauge::*field;
+  };
+  for (const IndexMetric& m :
+       {IndexMetric{"postjournal_index_watermark", "Every delivery up to this seq is indexed.",
+                    &IndexGauge::watermark},
+        IndexMetric{"postjournal_index_lag_deliveries", "Deliveries not yet in the full-text index.",
+                    &IndexGauge::lag},
+        IndexMetric{"postjournal_index_lag_seconds",
+                    "Age of the oldest delivery not yet in the full-text index (0: none).",
+                    &IndexGauge::lag_seconds},
+        IndexMetric{"postjournal_index_extract_failed_messages",
+                    "Indexed messages with a part whose text could not be extracted.",
+                    &IndexGauge::extract_failed}}) {
+    help(out, m.name, "gauge", m.help);
+    for (const auto& ig : g.indexes) {
+      out += std::string(m.name) + "{tenant=\"" + label_value(ig.tenant) + "\"} " +
+             std::to_string(ig.*m.field) + "\n";
+    }
+  }
   return out;
 }
 

@@ -11,6 +11,11 @@
 //   postjournal_source_last_seen_timestamp_seconds{source,kind,tenant}  gauge (0: never)
 //   postjournal_source_state{source,kind,tenant,state}     gauge: 1 for the current state, 0
 //                                                          for the other four
+//   postjournal_index_watermark{tenant}                    gauge: indexed up to this seq
+//   postjournal_index_lag_deliveries{tenant}               gauge: deliveries not yet indexed
+//   postjournal_index_lag_seconds{tenant}                  gauge: age of the oldest of them
+//   postjournal_index_extract_failed_messages{tenant}      gauge: messages with a part whose
+//                                                          text extraction failed
 //
 // Thread-safe (one mutex; the hot path takes it once per message).
 #pragma once
@@ -34,9 +39,18 @@ const char* to_string(Tempfail t);
 inline constexpr std::array<double, 12> kCommitBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                           0.5,   1,    2.5,   5,    10,  30};
 
+struct IndexGauge {
+  std::string tenant;
+  std::uint64_t watermark = 0;
+  std::uint64_t lag = 0;
+  std::uint64_t lag_seconds = 0;
+  std::uint64_t extract_failed = 0;
+};
+
 struct Gauges {
   std::uint64_t no_tenant_queue = 0;
   std::vector<state::SourceStatus> sources;
+  std::vector<IndexGauge> indexes;
 };
 
 class Registry {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "journal/address_list.hpp"
+#include "journal/decode.hpp"
 #include "journal/extract.hpp"
 #include "journal/header_block.hpp"
 
@@ -81,4 +82,15 @@ TEST(ExtractPlain, TenThousandRecipientsAreAllKept) {
   JournalEnvelope e = extract_envelope("To: " + to + "\r\n\r\n", {});
   ASSERT_EQ(e.recipients.size(), 10000u);
   EXPECT_EQ(e.recipients.back().address, "r9999@x.test");
+}
+
+// 7-bit charsets are converted although every byte is ASCII (their escapes are ASCII).
+TEST(Decode, SevenBitCharsetsAreConverted) {
+  bool lossy = false;
+  EXPECT_EQ(postjournal::journal::to_utf8("\x1b$BEl5~\x1b(B", "ISO-2022-JP", lossy),
+            "\xE6\x9D\xB1\xE4\xBA\xAC");  // 東京
+  EXPECT_EQ(postjournal::journal::decode_header_value("=?ISO-2022-JP?B?GyRCMnE1RBsoQg==?=", lossy),
+            "\xE4\xBC\x9A\xE8\xAD\xB0");  // 会議
+  EXPECT_EQ(postjournal::journal::to_utf8("plain", "us-ascii", lossy), "plain");
+  EXPECT_FALSE(lossy);
 }

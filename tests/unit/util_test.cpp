@@ -5,7 +5,9 @@
 
 #include "test_support.hpp"
 #include "util/bytes.hpp"
+#include "util/file.hpp"
 #include "util/json_writer.hpp"
+#include "util/markup.hpp"
 #include "util/privileges.hpp"
 #include "util/sha256.hpp"
 #include "util/time.hpp"
@@ -120,4 +122,48 @@ TEST(Privileges, WriteProblemNamesTheDirectory) {
     EXPECT_NE(postjournal::util::write_problem(open_dir, "no-such-user-pj").find("does not exist"),
               std::string::npos);
   }
+}
+
+TEST(Markup, HtmlTextEntitiesBlocksAndSkippedElements) {
+  bool cut = false;
+  EXPECT_EQ(markup_text("<p>Quar<b>terly</b> &amp; caf&eacute;</p><script>x=1</script>"
+                        "<!-- c --><div>next&#x21;</div><STYLE>p{}</STYLE>end",
+                        Markup::kHtml, 1000, cut),
+            "Quarterly & caf\xC3\xA9\nnext!\nend");
+  EXPECT_FALSE(cut);
+  EXPECT_EQ(markup_text("<w:p><w:r><w:t>Zeit</w:t></w:r><w:r><w:t>geist</w:t></w:r></w:p>x",
+                        Markup::kXml, 1000, cut),
+            "Zeitgeist\nx");
+  EXPECT_EQ(markup_text("abcdef", Markup::kXml, 3, cut), "abc");
+  EXPECT_TRUE(cut);
+  cut = false;
+  EXPECT_EQ(markup_text("<unterminated", Markup::kHtml, 100, cut), "");
+}
+
+TEST(Time, Rfc5322Dates) {
+  EXPECT_EQ(parse_rfc5322_date("Tue, 3 Mar 2026 10:42:10 +0100 (CET)"),
+            parse_time("2026-03-03T09:42:10Z"));
+  EXPECT_EQ(parse_rfc5322_date("3 Mar 2026 10:42 GMT"), parse_time("2026-03-03T10:42:00Z"));
+  EXPECT_EQ(parse_rfc5322_date("Mon, 1 Dec 25 12:00:00 EST"), parse_time("2025-12-01T17:00:00Z"));
+  EXPECT_FALSE(parse_rfc5322_date("yesterday"));
+  EXPECT_FALSE(parse_rfc5322_date("Tue, 33 Mar 2026 10:42:10 +0100"));
+}
+
+TEST(AtomicFile, AppearsOnlyWhenCommitted) {
+  postjournal::test::TempDir dir;
+  std::string path = dir.path() + "/out";
+  {
+    AtomicFile f(path, 0640);
+    f.write("part one, ");
+    f.write("part two");
+    EXPECT_FALSE(std::filesystem::exists(path));
+    f.commit();
+  }
+  EXPECT_EQ(read_file(path), "part one, part two");
+  {
+    AtomicFile f(path, 0640);
+    f.write("abandoned");
+  }
+  EXPECT_EQ(read_file(path), "part one, part two");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
 }
