@@ -152,10 +152,14 @@ int run_fulltext_search(const Context& ctx, const Args& args) {
   std::uint64_t total = 0;
   std::vector<Hit> hits;
   std::map<std::string, std::shared_ptr<archive::TenantArchive>> archives;
+  bool incomplete = false;  // a tenant with deliveries but no index: exit 75 after the output
   for (const auto& t : ctx.selected_or_all(args)) {
     auto a = ctx.open_existing(t);
     auto s = open_index(ctx, *a);
-    if (!s) continue;
+    if (!s) {
+      incomplete = incomplete || a->count() > 0;
+      continue;
+    }
     archives[t.str()] = a;
     try {
       if (args.has("explain")) std::cerr << t.str() << ": " << s->explain(q) << "\n";
@@ -176,7 +180,7 @@ int run_fulltext_search(const Context& ctx, const Args& args) {
     } else {
       std::cout << total << "\n";
     }
-    return kExitOk;
+    return incomplete ? kExitTempFail : kExitOk;
   }
   std::stable_sort(hits.begin(), hits.end(),
                    [](const Hit& x, const Hit& y) { return x.key > y.key; });
@@ -196,7 +200,7 @@ int run_fulltext_search(const Context& ctx, const Args& args) {
       std::cout << " (showing " << first << "-" << offset + page.size() << ")";
     std::cout << "\n";
   }
-  return kExitOk;
+  return incomplete ? kExitTempFail : kExitOk;
 }
 
 int run_export_query(const Context& ctx, const Args& args) {
