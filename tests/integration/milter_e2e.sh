@@ -257,6 +257,27 @@ else
   fail "privilege drop: user=$user reply=$reply"
 fi
 
+# 10. The milter's indexer thread (index.enabled, the default) indexes what arrived, as
+#     milter.user, without anyone running `postjournal index`: wait (bounded) for a lag of 0.
+indexed() {  # status exits non-zero for other reasons (a NEVER listener): only its JSON counts
+  { "$pj" -c "$work/pj.yaml" status --json || true; } | tr -d ' \n' |
+    grep -q '"indexes":\[.*{"tenant":"acme","state":"OK"'
+}
+deadline=$((SECONDS + 120))
+until indexed || ((SECONDS > deadline)); do sleep 0.2; done
+if indexed; then
+  total=$("$pj" --archive-root "$work/archive" search --tenant acme '*' --count)
+  listed=$("$pj" --archive-root "$work/archive" list --tenant acme --json | grep -c '"id":')
+  if [[ $total == "$listed" && $total -gt 0 ]] &&
+     [[ $("$pj" --archive-root "$work/archive" search --tenant acme 'envto:j@archive.test' --count) -gt 0 ]]; then
+    ok "the milter's indexer indexed all $total deliveries of acme"
+  else
+    fail "index of acme: $total indexed, $listed listed"
+  fi
+else
+  fail "the milter's indexer did not catch up: $("$pj" -c "$work/pj.yaml" status | tail -5)"
+fi
+
 "$pj" --archive-root "$work/archive" verify >/dev/null && ok "verify passes" || fail "verify"
 status=$("$pj" -c "$work/pj.yaml" status || true)
 if grep -q '^acme-relay .*listener .* OK$' <<<"$status" && grep -q '^No Tenant queue: [1-9]' <<<"$status"; then
