@@ -88,7 +88,7 @@ std::unique_ptr<index::Searcher> open_index(const Context& ctx, const archive::T
   std::string dir = index::index_dir(ctx.root, a.tenant());
   std::unique_ptr<index::Searcher> s;
   try {
-    s = std::make_unique<index::Searcher>(dir);
+    s = std::make_unique<index::Searcher>(dir, &a);
   } catch (const index::IndexMissing&) {
     std::uint64_t n = a.count();
     if (n > 0 && !quiet_when_missing) {

@@ -114,7 +114,9 @@ struct Hits {
 
 class Searcher {
  public:
-  explicit Searcher(const std::string& dir);  // IndexMissing when there is no index
+  // IndexMissing when there is no index. `archive` (the tenant's) checks phrase queries; without
+  // it a phrase of two or more words is a QueryError.
+  explicit Searcher(const std::string& dir, const archive::TenantArchive* archive = nullptr);
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;

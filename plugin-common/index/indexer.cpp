@@ -8,9 +8,11 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "index/delivery_text.hpp"
 #include "index/fold.hpp"
 #include "index/index.hpp"
 #include "index/terms.hpp"
+#include "index/text_terms.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -39,36 +41,6 @@ std::uint64_t meta_number(const Xapian::Database& db, std::string_view key) {
   unsigned long long v = 0;
   std::string s = meta(db, key);
   return !s.empty() && util::parse_u64(s, v) ? v : 0;
-}
-
-// The extraction cache's value: "v1\n" status "\n" truncated "\n" reason "\n" text.
-std::string encode_cached(const extract::Response& r) {
-  return "v1\n" + std::to_string(static_cast<int>(r.status)) + "\n" + (r.truncated ? "1" : "0") +
-         "\n" + r.reason + "\n" + r.text;
-}
-
-std::optional<extract::Response> decode_cached(const std::string& v) {
-  if (!v.starts_with("v1\n") || v.size() < 9) return std::nullopt;
-  extract::Response r;
-  std::size_t a = 3;
-  std::size_t b = v.find('\n', a);
-  std::size_t c = b == std::string::npos ? b : v.find('\n', b + 1);
-  std::size_t d = c == std::string::npos ? c : v.find('\n', c + 1);
-  if (d == std::string::npos) return std::nullopt;
-  int status = v[a] - '0';
-  if (status < 0 || status > 2) return std::nullopt;
-  r.status = static_cast<extract::Status>(status);
-  r.truncated = v.compare(b + 1, c - b - 1, "1") == 0;
-  r.reason = v.substr(c + 1, d - c - 1);
-  r.text = v.substr(d + 1);
-  return r;
-}
-
-// Only deterministic outcomes are cached: a timeout or a crash may not happen next time.
-bool cacheable(const extract::Response& r) {
-  if (r.status != extract::Status::kFailed) return true;
-  return r.reason == "bad-file" || r.reason == "encrypted" || r.reason == "zip-bomb" ||
-         r.reason == "program-failed";
 }
 
 // Attachments being extracted in this batch, shared by the preparing threads: the same bytes in
@@ -115,12 +87,7 @@ class DocumentBuilder {
  public:
   DocumentBuilder(const IndexOptions& o, archive::TenantArchive& a, extract::Pool& pool,
                   BatchCache& batch)
-      : opts_(o), archive_(a), pool_(pool), batch_(batch) {
-    if (o.stem_language != "none" && !o.stem_language.empty()) {
-      text_.set_stemmer(Xapian::Stem(o.stem_language));
-      text_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-    }
-    text_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+      : opts_(o), archive_(a), pool_(pool), batch_(batch), text_(o.stem_language) {
     words_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
   }
 
@@ -128,19 +95,8 @@ class DocumentBuilder {
     Prepared p;
     p.seq = d.seq;
     p.content = d.content_sha256;
-    std::uint64_t off = 0, len = d.size;
-    if (d.envelope.format != "plain" && d.envelope.has_original && d.envelope.original_size > 0) {
-      off = d.envelope.original_offset;
-      len = d.envelope.original_size;
-    }
-    std::string bytes;
-    bytes.reserve(static_cast<std::size_t>(len));
-    bool ok = archive_.read(d.content_sha256, off, len, [&](std::string_view s) { bytes += s; });
-    MessageText mt = read_message(ok ? std::string_view(bytes) : std::string_view(), opts_.text);
-    bytes.clear();
-    bytes.shrink_to_fit();
+    MessageText mt = read_delivery(archive_, d, opts_.text);
     Xapian::Document& doc = p.doc;
-    text_.set_document(doc);
     words_.set_document(doc);
 
     // Participants.
@@ -206,9 +162,8 @@ class DocumentBuilder {
 
     // Text.
     std::string subject = mt.subject.empty() ? d.envelope.subject : mt.subject;
-    text_.index_text(fold_accents(subject), 1, std::string(terms::kSubject));
-    text_.increase_termpos();
-    text_.index_text(fold_accents(mt.body), 1, std::string(terms::kBody));
+    text_.add(doc, subject, terms::kSubject);
+    text_.add(doc, mt.body, terms::kBody);
     bool truncated = mt.truncated;
     bool failed = false;
     if (!mt.attachments.empty()) add_exact(doc, terms::kFlag, "attachment");
@@ -231,8 +186,7 @@ class DocumentBuilder {
         text += r.text;
       }
       truncated = truncated || a.truncated;
-      text_.increase_termpos();
-      text_.index_text(fold_accents(text), 1, std::string(terms::kAttachmentText));
+      text_.add(doc, text, terms::kAttachmentText);
     }
     (void)failed;
     if (truncated) add_exact(doc, terms::kFlag, "truncated");
@@ -263,7 +217,7 @@ class DocumentBuilder {
   archive::TenantArchive& archive_;
   extract::Pool& pool_;
   BatchCache& batch_;
-  Xapian::TermGenerator text_;
+  TextTerms text_;
   Xapian::TermGenerator words_;
 };
 

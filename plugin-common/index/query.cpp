@@ -2,13 +2,16 @@
 
 #include <xapian.h>
 
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <optional>
 
 #include "index/fold.hpp"
 #include "index/index.hpp"
+#include "index/phrase.hpp"
 #include "index/terms.hpp"
+#include "index/text_terms.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -247,6 +250,78 @@ class SizeField : public Xapian::FieldProcessor {
   }
 };
 
+// A quoted phrase in body, subject or attachment text. One word: that term. More: the deliveries
+// that have all the words (from the index) and, checked against the archive, have them in
+// sequence (phrase.hpp).
+class PhraseField : public Xapian::FieldProcessor {
+ public:
+  PhraseField(std::vector<std::string> prefixes, PhraseScope scope, const std::string& stem,
+              const Xapian::Database& db, PhraseChecker* checker)
+      : prefixes_(std::move(prefixes)), scope_(scope), text_(stem), db_(db), checker_(checker) {}
+  Xapian::Query operator()(const std::string& raw) override {
+    std::vector<std::string> words = text_.words(raw);
+    if (words.empty()) return Xapian::Query::MatchNothing;
+    std::vector<Xapian::Query> per_field;
+    for (const auto& prefix : prefixes_) {
+      std::vector<Xapian::Query> all;
+      for (const auto& w : words) all.push_back(term(prefix, w));
+      per_field.emplace_back(Xapian::Query::OP_AND, all.begin(), all.end());
+    }
+    Xapian::Query candidates(Xapian::Query::OP_OR, per_field.begin(), per_field.end());
+    if (words.size() == 1) return candidates;
+    if (!checker_) throw Xapian::QueryParserError("a phrase needs the archive to be checked");
+    Xapian::Enquire e(db_);
+    e.set_query(candidates);
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    e.set_docid_order(Xapian::Enquire::ASCENDING);
+    std::vector<Xapian::docid> verified;
+    Xapian::MSet m = e.get_mset(0, db_.get_doccount());
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (checker_->contains(*it, words, scope_)) verified.push_back(*it);
+    }
+    return docid_list_query(std::move(verified));
+  }
+
+ private:
+  std::vector<std::string> prefixes_;
+  PhraseScope scope_;
+  TextTerms text_;
+  const Xapian::Database& db_;
+  PhraseChecker* checker_;
+};
+
+// Quoted phrases of free text become phrase fields ("a b" -> _phrase:"a b", body:"a b" ->
+// _phrasebody:"a b"); quoted values of other fields (from:"Bob Smith") stay as they are.
+std::string rewrite_phrases(const std::string& q) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < q.size()) {
+    if (q[i] != '"') {
+      out += q[i++];
+      continue;
+    }
+    std::size_t close = q.find('"', i + 1);
+    std::size_t end = close == std::string::npos ? q.size() : close + 1;
+    // The field name written right before the quote, if any.
+    std::size_t colon = out.size();
+    std::string field;
+    if (colon > 0 && out[colon - 1] == ':') {
+      std::size_t start = colon - 1;
+      while (start > 0 && std::isalpha(static_cast<unsigned char>(out[start - 1]))) --start;
+      field = out.substr(start, colon - 1 - start);
+      if (field == "body" || field == "subject" || field == "att") {
+        out.erase(start);
+        out += "_phrase" + field + ":";
+      }
+    } else {
+      out += "_phrase:";
+    }
+    out.append(q, i, end - i);
+    i = end;
+  }
+  return out;
+}
+
 template <class F, class... A>
 Xapian::FieldProcessor* make(A&&... a) {
   return (new F(std::forward<A>(a)...))->release();
@@ -255,15 +330,16 @@ Xapian::FieldProcessor* make(A&&... a) {
 }  // namespace
 
 Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
-                          const std::string& stem_language) {
+                          const std::string& stem_language, PhraseChecker* phrases) {
   std::string q = fold_accents(util::trim(text));
   if (q.empty()) throw QueryError("empty query (use * for every delivery)");
   if (q == "*") return Xapian::Query::MatchAll;
+  q = rewrite_phrases(q);
   Xapian::QueryParser qp;
   qp.set_database(db);
   if (!stem_language.empty() && stem_language != "none") {
     qp.set_stemmer(Xapian::Stem(stem_language));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
   }
   qp.set_default_op(Xapian::Query::OP_AND);
   qp.add_prefix("", std::string(terms::kBody));
@@ -287,6 +363,19 @@ Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
   qp.add_boolean_prefix("source", make<ExactField>(s(terms::kSource)), false);
   qp.add_boolean_prefix("mimetype", make<ExactField>(s(terms::kMimeType)), false);
   qp.add_boolean_prefix("attname", make<WordsField>(s(terms::kAttachmentName), db), false);
+  using V = std::vector<std::string>;
+  auto phrase = [&](V prefixes, PhraseScope scope) {
+    return make<PhraseField>(std::move(prefixes), scope, stem_language, db, phrases);
+  };
+  qp.add_boolean_prefix(
+      "_phrase",
+      phrase({s(terms::kBody), s(terms::kSubject), s(terms::kAttachmentText)}, {true, true, true}),
+      false);
+  qp.add_boolean_prefix("_phrasebody", phrase({s(terms::kBody)}, {false, true, false}), false);
+  qp.add_boolean_prefix("_phrasesubject", phrase({s(terms::kSubject)}, {true, false, false}),
+                        false);
+  qp.add_boolean_prefix("_phraseatt", phrase({s(terms::kAttachmentText)}, {false, false, true}),
+                        false);
   qp.add_boolean_prefix("has", make<FlagField>(true), false);
   qp.add_boolean_prefix("is", make<FlagField>(false), false);
   qp.add_boolean_prefix("size", make<SizeField>(), false);

@@ -1,7 +1,7 @@
 // The query language of `postjournal search` and the web UI, parsed into Xapian queries:
 //
 //   word  "a phrase"  word*          subject, body and attachment text (accent- and case-
-//                                    insensitive; bare words are stemmed, phrases are not)
+//                                    insensitive, stemmed; a phrase is its words in sequence)
 //   body: subject: att:              only that text
 //   from: to: cc: bcc:               journal sender / recipients of that kind and the header
 //                                    From / To / Cc; rcpt: any recipient; envto: SMTP RCPT TO;
@@ -35,7 +35,11 @@ class Query;
 
 namespace postjournal::index {
 
+class PhraseChecker;
+
+// `phrases` checks phrases of two or more words against the archive (phrase.hpp); without one a
+// phrase is a QueryError.
 Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
-                          const std::string& stem_language);
+                          const std::string& stem_language, PhraseChecker* phrases);
 
 }  // namespace postjournal::index

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "index/index.hpp"
+#include "index/phrase.hpp"
 #include "index/query.hpp"
 #include "index/terms.hpp"
 #include "util/strings.hpp"
@@ -28,16 +29,22 @@ struct Searcher::Impl {
   std::string dir;
   Xapian::Database db;
   std::string stem;
+  std::unique_ptr<PhraseChecker> phrases;
 
-  Xapian::Query parse(const std::string& q) const { return parse_query(db, q, stem); }
+  Xapian::Query parse(const std::string& q) const {
+    return parse_query(db, q, stem, phrases.get());
+  }
 };
 
-Searcher::Searcher(const std::string& dir) {
+Searcher::Searcher(const std::string& dir, const archive::TenantArchive* archive) {
   if (!std::filesystem::exists(dir + "/iamglass")) throw IndexMissing("no index in " + dir);
   try {
     Xapian::Database db(dir);
     std::string stem = db.get_metadata(std::string(terms::kStemKey));
-    impl_ = std::make_unique<Impl>(Impl{dir, std::move(db), stem.empty() ? "english" : stem});
+    stem = stem.empty() ? "english" : stem;
+    impl_ = std::make_unique<Impl>(
+        Impl{dir, std::move(db), stem,
+             archive ? std::make_unique<PhraseChecker>(*archive, stem) : nullptr});
   } catch (const Xapian::Error& e) {
     throw std::runtime_error("cannot open the index " + dir + ": " + e.get_description());
   }

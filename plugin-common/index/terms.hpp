@@ -9,9 +9,10 @@
 
 namespace postjournal::index::terms {
 
-inline constexpr std::string_view kIndexVersion = "1";
+inline constexpr std::string_view kIndexVersion = "2";
 
-// Free text (positions, stemmed with a "Z" before the prefix).
+// Free text: stemmed words (text_terms.hpp), no positions (phrases are checked against the
+// archive's text, phrase.hpp).
 inline constexpr std::string_view kBody = "";
 inline constexpr std::string_view kSubject = "S";
 inline constexpr std::string_view kAttachmentText = "A";

@@ -47,7 +47,8 @@ std::string base64(std::string_view in) {
   std::size_t line = 0;
   for (std::size_t i = 0; i < in.size(); i += 3) {
     std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 1 < in.size())
+      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
     if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
     out += k[(n >> 18) & 63];
     out += k[(n >> 12) & 63];
@@ -69,7 +70,8 @@ std::string part(const std::string& type, const std::string& filename, std::stri
 
 std::string with_attachments(const std::string& subject, const std::string& parts) {
   return "From: legal@acme.example\r\nTo: frank@acme.example\r\nSubject: " + subject +
-         "\r\nMessage-ID: <" + subject + "@acme.example>\r\nDate: Tue, 31 Mar 2026 23:30:00 "
+         "\r\nMessage-ID: <" + subject +
+         "@acme.example>\r\nDate: Tue, 31 Mar 2026 23:30:00 "
          "+0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
          "--b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n" +
          parts + "--b1--\r\n";
@@ -105,9 +107,9 @@ std::string make_docx(const test::TempDir& dir, const std::string& first, const 
                          "</w:body></w:document>",
                      0644);
   std::string out = dir.path() + "/memo.docx";
-  EXPECT_EQ(util::run_capture({"sh", "-c", "cd \"$1\" && zip -q -r \"$2\" .", "sh", d, out})
-                .exit_status,
-            0);
+  EXPECT_EQ(
+      util::run_capture({"sh", "-c", "cd \"$1\" && zip -q -r \"$2\" .", "sh", d, out}).exit_status,
+      0);
   return util::read_file(out);
 }
 
@@ -126,8 +128,9 @@ std::string hanging_pdf(int pages, int ops) {
       "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
       "<< >>"};
   for (int i = 0; i < pages; ++i)
-    objs.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                   "/Resources << /Font << /F1 3 0 R >> >> >>");
+    objs.push_back(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 3 0 R >> >> >>");
   std::string pdf = "%PDF-1.4\n";
   std::vector<std::size_t> offsets;
   for (std::size_t i = 0; i < objs.size(); ++i) {
@@ -140,8 +143,8 @@ std::string hanging_pdf(int pages, int ops) {
     std::string n = std::to_string(o);
     pdf += std::string(10 - n.size(), '0') + n + " 00000 n \n";
   }
-  pdf += "trailer\n<< /Size " + std::to_string(objs.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  pdf += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
   return pdf;
 }
 
@@ -187,8 +190,9 @@ std::uint64_t store(archive::TenantArchive& a, const std::string& bytes,
   return r.seq;
 }
 
-std::set<std::uint64_t> hits(const std::string& dir, const std::string& q) {
-  index::Searcher s(dir);
+std::set<std::uint64_t> hits(const archive::TenantArchive& a, const std::string& dir,
+                             const std::string& q) {
+  index::Searcher s(dir, &a);
   index::Hits h = s.search(q, 0, 0, index::Sort::kDate);
   EXPECT_EQ(h.total, h.seqs.size()) << q;
   EXPECT_EQ(s.count(q), h.total) << q;
@@ -221,21 +225,22 @@ TEST_F(IndexTest, QueryTableOverTheFixtures) {
   ASSERT_EQ(store(*archive_, fixture("report-bcc.eml"), "journal@contoso.example",
                   {"journal-archive@archive.example"}, nov2),
             1u);
-  ASSERT_EQ(store(*archive_, fixture("latin1-qp.eml"), "juergen@fabrikam.example",
-                  {"bob@acme.example"}),
-            2u);
+  ASSERT_EQ(
+      store(*archive_, fixture("latin1-qp.eml"), "juergen@fabrikam.example", {"bob@acme.example"}),
+      2u);
   ASSERT_EQ(store(*archive_, fixture("utf8-b64.eml")), 3u);
   ASSERT_EQ(store(*archive_, fixture("iso2022jp.eml")), 4u);
   ASSERT_EQ(store(*archive_, fixture("html-only.eml")), 5u);
-  std::string parts = part("application/pdf", "vertrag-2026.pdf",
-                           make_pdf(work_, "Pinguinvertrag signed by the board")) +
-                      part("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                           "memo.docx", make_docx(work_, "Zeit", "geist memo for the board")) +
-                      "--b1\r\nContent-Type: text/csv; charset=utf-8; name=\"export.csv\"\r\n"
-                      "Content-Disposition: attachment; filename=\"export.csv\"\r\n\r\n"
-                      "id;name\r\n1;Seriennummer\r\n" +
-                      "--b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: inner@acme.example\r\n"
-                      "Subject: Inner note\r\n\r\nMatroschka inside.\r\n";
+  std::string parts =
+      part("application/pdf", "vertrag-2026.pdf",
+           make_pdf(work_, "Pinguinvertrag signed by the board")) +
+      part("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "memo.docx",
+           make_docx(work_, "Zeit", "geist memo for the board")) +
+      "--b1\r\nContent-Type: text/csv; charset=utf-8; name=\"export.csv\"\r\n"
+      "Content-Disposition: attachment; filename=\"export.csv\"\r\n\r\n"
+      "id;name\r\n1;Seriennummer\r\n" +
+      "--b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: inner@acme.example\r\n"
+      "Subject: Inner note\r\n\r\nMatroschka inside.\r\n";
   ASSERT_EQ(store(*archive_, with_attachments("attachments", parts)), 6u);
 
   extract::Pool pool(options().extract);
@@ -265,7 +270,15 @@ TEST_F(IndexTest, QueryTableOverTheFixtures) {
       // the original inside the report is what is indexed
       {"Nordstern", {1}},
       {"\"pricing policy\"", {1}},
+      {"\"Pricing  POLICY\"", {1}},
       {"\"policy pricing\"", {}},
+      {"\"pricing policy\" OR zeppelin", {1, 5}},
+      {"nordstern -\"pricing policy\"", {}},
+      {"body:\"pricing policy\"", {1}},
+      {"subject:\"pricing policy\"", {}},
+      {"subject:\"nordstern pricing\"", {1}},
+      {"att:\"signed by the board\"", {6}},
+      {"\"by the board signed\"", {}},
       {"price", {1}},  // stemmed body text
       {"nord*", {1}},
       {"htmlonlyword", {}},  // multipart/alternative: the plain text part
@@ -333,10 +346,10 @@ TEST_F(IndexTest, QueryTableOverTheFixtures) {
       {"source:test", {1, 2, 3, 4, 5, 6}},
       {"*", {1, 2, 3, 4, 5, 6}},
   };
-  for (const auto& [q, want] : table) EXPECT_EQ(hits(dir_, q), want) << "query: " << q;
+  for (const auto& [q, want] : table) EXPECT_EQ(hits(*archive_, dir_, q), want) << "query: " << q;
 
   // Sorted by Date, newest first; counted exactly; paged.
-  index::Searcher s(dir_);
+  index::Searcher s(dir_, archive_.get());
   auto all = s.search("*", 0, 0, index::Sort::kDate);
   EXPECT_EQ(all.seqs, (std::vector<std::uint64_t>{1, 6, 3, 2, 5, 4}));
   auto page = s.search("*", 2, 2, index::Sort::kDate);
@@ -354,7 +367,7 @@ TEST_F(IndexTest, TheSameAttachmentIsExtractedOnceAndItsTextLeavesWithItsMessage
   }
   extract::Pool pool(options().extract);
   auto p = index_all(*archive_, dir_, options(), pool);
-  EXPECT_EQ(hits(dir_, "walrossbericht"), (std::set<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(hits(*archive_, dir_, "walrossbericht"), (std::set<std::uint64_t>{1, 2, 3}));
   EXPECT_EQ(p.extracted, 1u);
   EXPECT_EQ(p.cache_hits, 2u);
   EXPECT_GE(pool.starts(), 1u);
@@ -372,32 +385,32 @@ TEST_F(IndexTest, HostileAttachmentsAreCutByTheSandboxAndMarked) {
   o.extract.memory_bytes = 512ull << 20;
   o.extract.max_text = 1ull << 30;
   ASSERT_EQ(store(*archive_, with_attachments("hang", part("application/pdf", "hang.pdf",
-                                                                hanging_pdf(20000, 20000)))),
+                                                           hanging_pdf(20000, 20000)))),
             1u);
-  ASSERT_EQ(store(*archive_, with_attachments("explode", part("application/pdf", "boom.pdf",
-                                                                   exploding_pdf()))),
+  ASSERT_EQ(store(*archive_, with_attachments(
+                                 "explode", part("application/pdf", "boom.pdf", exploding_pdf()))),
             2u);
   ASSERT_EQ(store(*archive_, with_attachments("broken", part("application/pdf", "broken.pdf",
-                                                                  "%PDF-1.4 this is no pdf"))),
+                                                             "%PDF-1.4 this is no pdf"))),
             3u);
-  store(*archive_, with_attachments("fine", part("application/pdf", "ok.pdf",
-                                                 make_pdf(work_, "Seeadler"))));
+  store(*archive_,
+        with_attachments("fine", part("application/pdf", "ok.pdf", make_pdf(work_, "Seeadler"))));
   extract::Pool pool(o.extract);
   auto started = std::chrono::steady_clock::now();
   auto p = index_all(*archive_, dir_, o, pool);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
   EXPECT_EQ(p.indexed, 4u);
-  EXPECT_EQ(hits(dir_, "is:extract-failed"), (std::set<std::uint64_t>{1, 2, 3}));
-  auto timeout = hits(dir_, "is:extract-failed:timeout");
-  auto cpu = hits(dir_, "is:extract-failed:cpu-limit");
+  EXPECT_EQ(hits(*archive_, dir_, "is:extract-failed"), (std::set<std::uint64_t>{1, 2, 3}));
+  auto timeout = hits(*archive_, dir_, "is:extract-failed:timeout");
+  auto cpu = hits(*archive_, dir_, "is:extract-failed:cpu-limit");
   EXPECT_TRUE(timeout.count(1) || cpu.count(1)) << "the hanging PDF was stopped by a limit";
-  auto memory = hits(dir_, "is:extract-failed:memory-limit");
-  auto crashed = hits(dir_, "is:extract-failed:crashed");
+  auto memory = hits(*archive_, dir_, "is:extract-failed:memory-limit");
+  auto crashed = hits(*archive_, dir_, "is:extract-failed:crashed");
   EXPECT_TRUE(memory.count(2) || crashed.count(2)) << "the exploding PDF was stopped";
-  EXPECT_EQ(hits(dir_, "is:extract-failed:bad-file"), (std::set<std::uint64_t>{3}));
+  EXPECT_EQ(hits(*archive_, dir_, "is:extract-failed:bad-file"), (std::set<std::uint64_t>{3}));
   // Every message is still indexed by everything else, and the worker recovered.
-  EXPECT_EQ(hits(dir_, "subject:hang"), (std::set<std::uint64_t>{1}));
-  EXPECT_EQ(hits(dir_, "seeadler"), (std::set<std::uint64_t>{4}));
+  EXPECT_EQ(hits(*archive_, dir_, "subject:hang"), (std::set<std::uint64_t>{1}));
+  EXPECT_EQ(hits(*archive_, dir_, "seeadler"), (std::set<std::uint64_t>{4}));
   EXPECT_GE(pool.starts(), 2u);
   EXPECT_EQ(index::read_state(dir_).extract_failed, 3u);
 }
@@ -413,8 +426,9 @@ TEST_F(IndexTest, TheSandboxHasNoNetworkAndNoWritableHostFiles) {
   argv.push_back(
       "cat /etc/hostname 2>/dev/null; touch /usr/pj-probe 2>/dev/null && echo usr-writable; "
       "touch " +
-      root_.path() + "/probe 2>/dev/null && echo root-writable; ls /sys/class/net 2>/dev/null "
-                     "| tr '\\n' ' '; echo; touch /tmp/ok && echo tmp-ok");
+      root_.path() +
+      "/probe 2>/dev/null && echo root-writable; ls /sys/class/net 2>/dev/null "
+      "| tr '\\n' ' '; echo; touch /tmp/ok && echo tmp-ok");
   auto r = util::run_capture(argv);
   EXPECT_EQ(r.exit_status, 0);
   EXPECT_EQ(r.output.find("usr-writable"), std::string::npos) << r.output;
@@ -433,9 +447,9 @@ TEST_F(IndexTest, LimitsCutTextAndSayIsTruncated) {
   store(*archive_, test::make_message("a@acme.example", "b@acme.example", "short", "<s@x>"));
   extract::Pool pool(o.extract);
   index_all(*archive_, dir_, o, pool);
-  EXPECT_EQ(hits(dir_, "is:truncated"), (std::set<std::uint64_t>{1}));
-  EXPECT_EQ(hits(dir_, "firstword"), (std::set<std::uint64_t>{1}));
-  EXPECT_EQ(hits(dir_, "lastword"), (std::set<std::uint64_t>{}));
+  EXPECT_EQ(hits(*archive_, dir_, "is:truncated"), (std::set<std::uint64_t>{1}));
+  EXPECT_EQ(hits(*archive_, dir_, "firstword"), (std::set<std::uint64_t>{1}));
+  EXPECT_EQ(hits(*archive_, dir_, "lastword"), (std::set<std::uint64_t>{}));
   EXPECT_EQ(index::read_state(dir_).truncated, 1u);
 }
 
@@ -486,20 +500,22 @@ TEST_F(IndexTest, SigkillMidBatchThenResumeIndexesEveryDeliveryOnce) {
   EXPECT_EQ(p.watermark, static_cast<std::uint64_t>(kMessages));
   EXPECT_EQ(p.indexed, kMessages - before.watermark);
   std::vector<std::uint64_t> want(kMessages);
-  for (int i = 0; i < kMessages; ++i) want[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i) + 1;
+  for (int i = 0; i < kMessages; ++i)
+    want[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i) + 1;
   EXPECT_EQ(index::indexed_seqs(dir_), want);
-  EXPECT_EQ(hits(dir_, "common").size(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(hits(*archive_, dir_, "common").size(), static_cast<std::size_t>(kMessages));
   for (int i : {1, 20, 21, 200, kMessages})
-    EXPECT_EQ(hits(dir_, "unique" + std::to_string(i)), (std::set<std::uint64_t>{static_cast<std::uint64_t>(i)}));
+    EXPECT_EQ(hits(*archive_, dir_, "unique" + std::to_string(i)),
+              (std::set<std::uint64_t>{static_cast<std::uint64_t>(i)}));
   EXPECT_TRUE(index::check_coverage(*archive_, dir_).ok());
 }
 
 TEST_F(IndexTest, ReindexEqualsTheIncrementalIndex) {
   for (int i = 1; i <= 30; ++i) {
-    store(*archive_, test::make_message("a" + std::to_string(i % 4) + "@acme.example",
-                                        "b@acme.example", "s" + std::to_string(i % 7),
-                                        "<r" + std::to_string(i) + "@x>",
-                                        "word" + std::to_string(i % 5) + " text\r\n"));
+    store(*archive_,
+          test::make_message("a" + std::to_string(i % 4) + "@acme.example", "b@acme.example",
+                             "s" + std::to_string(i % 7), "<r" + std::to_string(i) + "@x>",
+                             "word" + std::to_string(i % 5) + " text\r\n"));
   }
   auto o = options();
   o.batch_count = 7;
@@ -509,15 +525,15 @@ TEST_F(IndexTest, ReindexEqualsTheIncrementalIndex) {
     index::Indexer indexer(*archive_, dir_, o, pool);
     indexer.run(stop);
   }
-  std::vector<std::string> queries = {"*", "word1", "from:a2@acme.example", "subject:s3",
-                                      "text -word0", "date:2026"};
+  std::vector<std::string> queries = {"*",          "word1",       "from:a2@acme.example",
+                                      "subject:s3", "text -word0", "date:2026"};
   std::vector<std::set<std::uint64_t>> incremental;
-  for (const auto& q : queries) incremental.push_back(hits(dir_, q));
+  for (const auto& q : queries) incremental.push_back(hits(*archive_, dir_, q));
   auto p = index::rebuild(*archive_, dir_, o, pool, stop);
   EXPECT_EQ(p.indexed, 30u);
   EXPECT_FALSE(std::filesystem::exists(dir_ + ".new"));
   for (std::size_t i = 0; i < queries.size(); ++i)
-    EXPECT_EQ(hits(dir_, queries[i]), incremental[i]) << queries[i];
+    EXPECT_EQ(hits(*archive_, dir_, queries[i]), incremental[i]) << queries[i];
   EXPECT_EQ(index::read_state(dir_).watermark, 30u);
 }
 
@@ -538,7 +554,7 @@ TEST_F(IndexTest, RemovedDeliveriesLeaveTheIndex) {
   store(*nt, test::make_message("ok@x.example", "b@acme.example", "ok", "<ok@x>", "Fine\r\n"));
   extract::Pool pool(options().extract);
   index_all(*nt, dir, options(), pool);
-  EXPECT_EQ(hits(dir, "viagrawerbung"), (std::set<std::uint64_t>{1}));
+  EXPECT_EQ(hits(*nt, dir, "viagrawerbung"), (std::set<std::uint64_t>{1}));
   archive::AuditEntry e;
   e.user = "test";
   e.action = "delete";
@@ -548,15 +564,15 @@ TEST_F(IndexTest, RemovedDeliveriesLeaveTheIndex) {
   EXPECT_EQ(stale.stale, (std::vector<std::uint64_t>{1}));  // verify sees it until the indexer runs
   auto p = index_all(*nt, dir, options(), pool);
   EXPECT_EQ(p.removed, 1u);
-  EXPECT_EQ(hits(dir, "viagrawerbung"), (std::set<std::uint64_t>{}));
-  EXPECT_EQ(hits(dir, "*"), (std::set<std::uint64_t>{2}));
+  EXPECT_EQ(hits(*nt, dir, "viagrawerbung"), (std::set<std::uint64_t>{}));
+  EXPECT_EQ(hits(*nt, dir, "*"), (std::set<std::uint64_t>{2}));
   EXPECT_TRUE(index::check_coverage(*nt, dir).ok());
 }
 
 TEST_F(IndexTest, ADeletedIndexIsRebuiltAndHealthSaysSoMeanwhile) {
   for (int i = 0; i < 50; ++i) {
-    store(*archive_, test::make_message("a@acme.example", "b@acme.example", "m", "<d" +
-                                        std::to_string(i) + "@x>"));
+    store(*archive_, test::make_message("a@acme.example", "b@acme.example", "m",
+                                        "<d" + std::to_string(i) + "@x>"));
   }
   auto o = options();
   o.batch_count = 10;
@@ -587,7 +603,7 @@ TEST_F(IndexTest, ADeletedIndexIsRebuiltAndHealthSaysSoMeanwhile) {
   h = index::health(*archive_, root_.path());
   EXPECT_EQ(h.verdict(), "OK");
   EXPECT_EQ(h.state.rebuild_target, 0u);
-  EXPECT_EQ(hits(dir_, "*").size(), 50u);
+  EXPECT_EQ(hits(*archive_, dir_, "*").size(), 50u);
 }
 
 // Every message of ../shared/corpus/mime-nasty indexes without a crash (and is findable).
@@ -604,6 +620,6 @@ TEST_F(IndexTest, TheMimeNastyCorpusIndexes) {
   extract::Pool pool(options().extract);
   auto p = index_all(*archive_, dir_, options(), pool);
   EXPECT_EQ(p.indexed, n);
-  EXPECT_EQ(hits(dir_, "*").size(), n);
+  EXPECT_EQ(hits(*archive_, dir_, "*").size(), n);
   EXPECT_TRUE(index::check_coverage(*archive_, dir_).ok());
 }
