@@ -42,7 +42,7 @@ std::string progress_line(const archive::TenantId& t, const index::Progress& p) 
   return t.str() + ": indexed up to " + std::to_string(p.watermark) + " (" +
          std::to_string(p.indexed) + " deliveries this run, " + std::to_string(p.removed) +
          " removed, " + std::to_string(p.extracted) + " attachments extracted, " +
-         std::to_string(p.cache_hits) + " from the cache)";
+         std::to_string(p.cache_hits) + " from the cache)" + (p.compacted ? ", compacted" : "");
 }
 
 std::string escape_for_query(const std::string& v) {

@@ -63,7 +63,7 @@ bool Follower::pass(const std::vector<archive::TenantId>& tenants, const Report&
       Progress p = indexer.run(stopping_, [&](const Progress& pr) {
         if (report) report(t, pr);
       });
-      (void)p;
+      if (p.compacted && report) report(t, p);
     } catch (const IndexLocked& e) {
       all = false;
       if (locked) locked(e.what());

@@ -50,6 +50,7 @@ struct IndexOptions {
   std::size_t batch_count = 5000;
   unsigned threads = 2;
   std::string stem_language = "english";  // "none": no stemming
+  std::uint64_t compact_min_docs = 1000;   // smaller indexes are never compacted
 };
 
 IndexOptions index_options(const config::Config& c);
@@ -75,6 +76,7 @@ struct Progress {
   std::uint64_t extracted = 0;   // attachments sent to an extractor
   std::uint64_t cache_hits = 0;  // attachments whose text came from the archive's cache
   std::uint64_t watermark = 0;
+  bool compacted = false;  // the index was rewritten compactly at the end of the run
 };
 
 class Indexer {
@@ -88,7 +90,8 @@ class Indexer {
 
   // Indexes what the archive holds beyond the watermark and deletes removed deliveries, commit
   // by commit, until caught up or `stop` is set (checked between batches). `on_commit` is called
-  // after each commit (tests, progress output).
+  // after each commit (tests, progress output). Compacts the index when it has doubled since
+  // its last compaction (and has at least compact_min_docs documents).
   Progress run(const std::atomic<bool>& stop,
                const std::function<void(const Progress&)>& on_commit = {});
 

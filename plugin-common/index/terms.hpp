@@ -42,6 +42,7 @@ inline constexpr std::string_view kWatermarkKey = "postjournal.watermark";
 inline constexpr std::string_view kVersionKey = "postjournal.version";
 inline constexpr std::string_view kRebuildKey = "postjournal.rebuild_target";
 inline constexpr std::string_view kRemovedKey = "postjournal.removed_seen";
+inline constexpr std::string_view kCompactedKey = "postjournal.compacted_docs";
 inline constexpr std::string_view kStemKey = "postjournal.stem_language";
 
 }  // namespace postjournal::index::terms

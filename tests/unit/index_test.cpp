@@ -623,3 +623,23 @@ TEST_F(IndexTest, TheMimeNastyCorpusIndexes) {
   EXPECT_EQ(hits(*archive_, dir_, "*").size(), n);
   EXPECT_TRUE(index::check_coverage(*archive_, dir_).ok());
 }
+
+TEST_F(IndexTest, CompactsWhenDoubledAndRecoversAnInterruptedSwap) {
+  for (int i = 1; i <= 30; ++i) {
+    store(*archive_, test::make_message("a@acme.example", "b@acme.example", "c",
+                                        "<c" + std::to_string(i) + "@x>", "kompakt text\r\n"));
+  }
+  auto o = options();
+  o.compact_min_docs = 10;
+  extract::Pool pool(o.extract);
+  EXPECT_TRUE(index_all(*archive_, dir_, o, pool).compacted);
+  EXPECT_EQ(hits(*archive_, dir_, "kompakt").size(), 30u);
+  store(*archive_, test::make_message("a@acme.example", "b@acme.example", "c", "<c31@x>"));
+  EXPECT_FALSE(index_all(*archive_, dir_, o, pool).compacted);  // 31 < 2 x 30
+  // A crash between the two renames of a swap: the complete new index is put in place.
+  std::filesystem::rename(dir_, dir_ + ".compact");
+  auto p = index_all(*archive_, dir_, o, pool);
+  EXPECT_EQ(p.indexed, 0u);
+  EXPECT_EQ(index::read_state(dir_).watermark, 31u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + ".compact"));
+}
