@@ -34,7 +34,7 @@ packages=(
 
 if [[ ${1:-} == --bench ]]; then
   # GMime 3 (parse baseline); notmuch and xapian-compact (search baseline)
-  packages+=(libgmime-3.0-dev notmuch xapian-tools)
+  packages+=(libgmime-3.0-dev notmuch xapian-tools python3)
 fi
 
 missing=()
