@@ -117,8 +117,8 @@ struct Hits {
 
 class Searcher {
  public:
-  // IndexMissing when there is no index. `archive` (the tenant's) checks phrase queries; without
-  // it a phrase of two or more words is a QueryError.
+  // IndexMissing when there is no index. `archive` (the tenant's) checks phrases in attachment
+  // text (att:"..."); without it those are a QueryError.
   explicit Searcher(const std::string& dir, const archive::TenantArchive* archive = nullptr);
   ~Searcher();
   Searcher(const Searcher&) = delete;

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "index/delivery_text.hpp"
 #include "index/fold.hpp"
+#include "index/phrase.hpp"
 #include "index/index.hpp"
 #include "index/terms.hpp"
 #include "index/text_terms.hpp"
@@ -162,8 +163,8 @@ class DocumentBuilder {
 
     // Text.
     std::string subject = mt.subject.empty() ? d.envelope.subject : mt.subject;
-    text_.add(doc, subject, terms::kSubject);
-    text_.add(doc, mt.body, terms::kBody);
+    std::vector<std::string> subject_words = text_.add_in_order(doc, subject, terms::kSubject);
+    std::vector<std::string> body_words = text_.add_in_order(doc, mt.body, terms::kBody);
     bool truncated = mt.truncated;
     bool failed = false;
     if (!mt.attachments.empty()) add_exact(doc, terms::kFlag, "attachment");
@@ -190,6 +191,7 @@ class DocumentBuilder {
     }
     (void)failed;
     if (truncated) add_exact(doc, terms::kFlag, "truncated");
+    doc.set_data(encode_sequences(doc, subject_words, body_words));
     return p;
   }
 

@@ -1,6 +1,8 @@
 #include "index/phrase.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "index/delivery_text.hpp"
 
@@ -51,42 +53,132 @@ class DocidList : public Xapian::PostingSource {
 
 }  // namespace
 
-PhraseChecker::PhraseChecker(const archive::TenantArchive& a, const std::string& stem_language,
-                             TextLimits limits)
-    : archive_(a), terms_(stem_language), limits_(limits) {}
+namespace {
 
-const PhraseChecker::Texts* PhraseChecker::texts(std::uint64_t seq) {
-  if (cached_ && cached_seq_ == seq) return cached_.get();
-  auto d = archive_.get(seq);
-  if (!d) return nullptr;
-  MessageText mt = read_delivery(archive_, *d, limits_);
-  auto t = std::make_unique<Texts>();
-  t->subject = terms_.words(mt.subject.empty() ? d->envelope.subject : mt.subject);
-  t->body = terms_.words(mt.body);
+bool is_prefix_char(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+
+// Subject terms are "S" + a word, body terms have no prefix (terms.hpp).
+bool is_subject_term(const std::string& t) {
+  return t.size() > 1 && t[0] == 'S' && !is_prefix_char(t[1]);
+}
+bool is_body_term(const std::string& t) {
+  return !t.empty() && !is_prefix_char(t[0]);
+}
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
+  v = 0;
+  for (int shift = 0; pos < in.size() && shift < 64; shift += 7) {
+    auto b = static_cast<unsigned char>(in[pos++]);
+    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+std::vector<std::uint64_t> get_sequence(std::string_view data, std::size_t& pos) {
+  std::uint64_t n = 0;
+  std::vector<std::uint64_t> seq;
+  if (!get_varint(data, pos, n) || n > data.size()) return seq;
+  seq.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t i = 0, v = 0; i < n && get_varint(data, pos, v); ++i) seq.push_back(v);
+  return seq;
+}
+
+constexpr std::uint64_t kAbsent = ~0ull;
+
+}  // namespace
+
+std::string encode_sequences(const Xapian::Document& doc, const std::vector<std::string>& subject,
+                             const std::vector<std::string>& body) {
+  std::unordered_map<std::string, std::uint64_t> subject_rank, body_rank;
+  for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+    const std::string& term = *t;
+    if (is_subject_term(term)) {
+      subject_rank.emplace(term.substr(1), subject_rank.size());
+    } else if (is_body_term(term)) {
+      body_rank.emplace(term, body_rank.size());
+    }
+  }
+  std::string out = "s1";
+  for (const auto* seq : {&subject, &body}) {
+    const auto& rank = seq == &subject ? subject_rank : body_rank;
+    std::string part;
+    std::uint64_t n = 0;
+    for (const auto& w : *seq) {
+      auto it = rank.find(w);
+      if (it == rank.end()) continue;  // a word too long to be a term
+      put_varint(part, it->second);
+      ++n;
+    }
+    put_varint(out, n);
+    out += part;
+  }
+  return out;
+}
+
+PhraseChecker::PhraseChecker(const archive::TenantArchive* archive,
+                             const std::string& stem_language, TextLimits limits)
+    : archive_(archive), terms_(stem_language), limits_(limits) {}
+
+bool PhraseChecker::contains(const Xapian::Database& db, Xapian::docid did,
+                             const std::vector<std::string>& words, PhraseScope scope) {
+  if (scope.subject || scope.body) {
+    // The ranks of the phrase's words among this document's subject and body terms.
+    std::vector<std::uint64_t> subject_rank(words.size(), kAbsent), body_rank(words.size(), kAbsent);
+    std::uint64_t ns = 0, nb = 0;
+    for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
+      const std::string& term = *t;
+      if (is_subject_term(term)) {
+        std::string_view w = std::string_view(term).substr(1);
+        for (std::size_t i = 0; i < words.size(); ++i)
+          if (words[i] == w) subject_rank[i] = ns;
+        ++ns;
+      } else if (is_body_term(term)) {
+        for (std::size_t i = 0; i < words.size(); ++i)
+          if (words[i] == term) body_rank[i] = nb;
+        ++nb;
+      }
+    }
+    std::string data = db.get_document(did).get_data();
+    std::size_t pos = 0;
+    if (data.starts_with("s1")) {
+      pos = 2;
+      auto subject = get_sequence(data, pos);
+      auto body = get_sequence(data, pos);
+      auto run = [](const std::vector<std::uint64_t>& seq, const std::vector<std::uint64_t>& want) {
+        if (std::find(want.begin(), want.end(), kAbsent) != want.end()) return false;
+        return std::search(seq.begin(), seq.end(), want.begin(), want.end()) != seq.end();
+      };
+      if (scope.subject && run(subject, subject_rank)) return true;
+      if (scope.body && run(body, body_rank)) return true;
+    }
+  }
+  return scope.attachments && in_attachments(did, words);
+}
+
+bool PhraseChecker::in_attachments(std::uint64_t seq, const std::vector<std::string>& words) {
+  if (!archive_) return false;
+  auto d = archive_->get(seq);
+  if (!d) return false;
+  MessageText mt = read_delivery(*archive_, *d, limits_);
   for (const auto& att : mt.attachments) {
     std::string text = att.text;
     if (att.needs_extraction) {
-      if (auto v = archive_.cached_text(att.sha256)) {
+      if (auto v = archive_->cached_text(att.sha256)) {
         if (auto r = decode_cached(*v)) text += (text.empty() ? "" : "\n") + r->text;
       }
     }
-    t->attachments.push_back(terms_.words(text));
-  }
-  cached_seq_ = seq;
-  cached_ = std::move(t);
-  return cached_.get();
-}
-
-bool PhraseChecker::contains(std::uint64_t seq, const std::vector<std::string>& words,
-                             PhraseScope scope) {
-  const Texts* t = texts(seq);
-  if (!t) return false;
-  if (scope.subject && has_run(t->subject, words)) return true;
-  if (scope.body && has_run(t->body, words)) return true;
-  if (scope.attachments) {
-    for (const auto& a : t->attachments) {
-      if (has_run(a, words)) return true;
-    }
+    if (has_run(terms_.words(text), words)) return true;
   }
   return false;
 }

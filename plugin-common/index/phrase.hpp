@@ -1,11 +1,15 @@
-// Phrase queries without a position table (text_terms.hpp): the index narrows a phrase to the
-// deliveries that contain all of its words, then PhraseChecker reads each of them from the
-// archive and keeps those whose text has the words consecutively (after the same splitting,
-// folding and stemming as the index), so a phrase's result is exact. Its cost grows with the
-// number of deliveries that contain all the words (README, Search: performance). The verified
-// set becomes a leaf of the Xapian query, so phrases combine with AND, OR, NOT like any term.
-// Internal to the index module. Thread-safety: one checker per thread.
+// Phrase queries without a position table (text_terms.hpp). The index narrows a phrase to the
+// deliveries that contain all of its words; each of those is then checked:
+//   - subject and body: against the word sequence in the document's data, where every word is
+//     its rank in the document's sorted list of subject (or body) terms, as a varint — exact,
+//     and about a microsecond per candidate word;
+//   - attachment text (att:"..."): against the text read from the archive (the message and the
+//     extraction cache) — exact, slower (a message read per candidate).
+// The verified documents become a leaf of the Xapian query, so phrases combine with AND, OR and
+// NOT like any term. Internal to the index module. Thread-safety: one checker per thread.
 #pragma once
+
+#include <xapian.h>
 
 #include <cstdint>
 #include <memory>
@@ -21,29 +25,29 @@ namespace postjournal::index {
 struct PhraseScope {
   bool subject = true;
   bool body = true;
-  bool attachments = true;
+  bool attachments = false;
 };
+
+// The document data: the subject's and the body's word sequences as term ranks.
+std::string encode_sequences(const Xapian::Document& doc, const std::vector<std::string>& subject,
+                             const std::vector<std::string>& body);
 
 class PhraseChecker {
  public:
-  PhraseChecker(const archive::TenantArchive& a, const std::string& stem_language,
+  // `archive` may be null: then attachment phrases cannot be checked (QueryError).
+  PhraseChecker(const archive::TenantArchive* archive, const std::string& stem_language,
                 TextLimits limits = {});
-  // Whether delivery `seq` has `words` (stemmed, in order, at least two) consecutively in one
-  // of the scoped texts. False for a delivery that no longer exists.
-  bool contains(std::uint64_t seq, const std::vector<std::string>& words, PhraseScope scope);
+  bool can_check_attachments() const { return archive_ != nullptr; }
+  // Whether document `did` has `words` (stemmed, at least two) consecutively in a scoped text.
+  bool contains(const Xapian::Database& db, Xapian::docid did,
+                const std::vector<std::string>& words, PhraseScope scope);
 
  private:
-  struct Texts {
-    std::vector<std::string> subject, body;
-    std::vector<std::vector<std::string>> attachments;
-  };
-  const Texts* texts(std::uint64_t seq);
+  bool in_attachments(std::uint64_t seq, const std::vector<std::string>& words);
 
-  const archive::TenantArchive& archive_;
+  const archive::TenantArchive* archive_;
   TextTerms terms_;
   TextLimits limits_;
-  std::uint64_t cached_seq_ = 0;
-  std::unique_ptr<Texts> cached_;
 };
 
 // A query leaf over a fixed, ascending list of document ids.

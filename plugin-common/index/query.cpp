@@ -250,9 +250,8 @@ class SizeField : public Xapian::FieldProcessor {
   }
 };
 
-// A quoted phrase in body, subject or attachment text. One word: that term. More: the deliveries
-// that have all the words (from the index) and, checked against the archive, have them in
-// sequence (phrase.hpp).
+// A quoted phrase in subject and body (or only one of them, or attachment text). One word: that
+// term. More: the deliveries that have all the words and have them in sequence (phrase.hpp).
 class PhraseField : public Xapian::FieldProcessor {
  public:
   PhraseField(std::vector<std::string> prefixes, PhraseScope scope, const std::string& stem,
@@ -269,7 +268,8 @@ class PhraseField : public Xapian::FieldProcessor {
     }
     Xapian::Query candidates(Xapian::Query::OP_OR, per_field.begin(), per_field.end());
     if (words.size() == 1) return candidates;
-    if (!checker_) throw Xapian::QueryParserError("a phrase needs the archive to be checked");
+    if (scope_.attachments && !checker_->can_check_attachments())
+      throw Xapian::QueryParserError("a phrase in attachment text needs the archive to be checked");
     Xapian::Enquire e(db_);
     e.set_query(candidates);
     e.set_weighting_scheme(Xapian::BoolWeight());
@@ -277,7 +277,7 @@ class PhraseField : public Xapian::FieldProcessor {
     std::vector<Xapian::docid> verified;
     Xapian::MSet m = e.get_mset(0, db_.get_doccount());
     for (auto it = m.begin(); it != m.end(); ++it) {
-      if (checker_->contains(*it, words, scope_)) verified.push_back(*it);
+      if (checker_->contains(db_, *it, words, scope_)) verified.push_back(*it);
     }
     return docid_list_query(std::move(verified));
   }
@@ -330,7 +330,7 @@ Xapian::FieldProcessor* make(A&&... a) {
 }  // namespace
 
 Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
-                          const std::string& stem_language, PhraseChecker* phrases) {
+                          const std::string& stem_language, PhraseChecker& phrases) {
   std::string q = fold_accents(util::trim(text));
   if (q.empty()) throw QueryError("empty query (use * for every delivery)");
   if (q == "*") return Xapian::Query::MatchAll;
@@ -365,11 +365,11 @@ Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
   qp.add_boolean_prefix("attname", make<WordsField>(s(terms::kAttachmentName), db), false);
   using V = std::vector<std::string>;
   auto phrase = [&](V prefixes, PhraseScope scope) {
-    return make<PhraseField>(std::move(prefixes), scope, stem_language, db, phrases);
+    return make<PhraseField>(std::move(prefixes), scope, stem_language, db, &phrases);
   };
   qp.add_boolean_prefix(
       "_phrase",
-      phrase({s(terms::kBody), s(terms::kSubject), s(terms::kAttachmentText)}, {true, true, true}),
+      phrase({s(terms::kBody), s(terms::kSubject)}, {true, true, false}),
       false);
   qp.add_boolean_prefix("_phrasebody", phrase({s(terms::kBody)}, {false, true, false}), false);
   qp.add_boolean_prefix("_phrasesubject", phrase({s(terms::kSubject)}, {true, false, false}),

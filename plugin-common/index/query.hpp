@@ -1,7 +1,9 @@
 // The query language of `postjournal search` and the web UI, parsed into Xapian queries:
 //
-//   word  "a phrase"  word*          subject, body and attachment text (accent- and case-
-//                                    insensitive, stemmed; a phrase is its words in sequence)
+//   word  word*                      subject, body and attachment text (accent- and case-
+//                                    insensitive, stemmed)
+//   "a phrase"                       its words in sequence in the subject or the body;
+//                                    att:"a phrase" in attachment text
 //   body: subject: att:              only that text
 //   from: to: cc: bcc:               journal sender / recipients of that kind and the header
 //                                    From / To / Cc; rcpt: any recipient; envto: SMTP RCPT TO;
@@ -37,9 +39,8 @@ namespace postjournal::index {
 
 class PhraseChecker;
 
-// `phrases` checks phrases of two or more words against the archive (phrase.hpp); without one a
-// phrase is a QueryError.
+// `phrases` checks phrases of two or more words (phrase.hpp).
 Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
-                          const std::string& stem_language, PhraseChecker* phrases);
+                          const std::string& stem_language, PhraseChecker& phrases);
 
 }  // namespace postjournal::index

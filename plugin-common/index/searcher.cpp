@@ -32,7 +32,7 @@ struct Searcher::Impl {
   std::unique_ptr<PhraseChecker> phrases;
 
   Xapian::Query parse(const std::string& q) const {
-    return parse_query(db, q, stem, phrases.get());
+    return parse_query(db, q, stem, *phrases);
   }
 };
 
@@ -44,7 +44,7 @@ Searcher::Searcher(const std::string& dir, const archive::TenantArchive* archive
     stem = stem.empty() ? "english" : stem;
     impl_ = std::make_unique<Impl>(
         Impl{dir, std::move(db), stem,
-             archive ? std::make_unique<PhraseChecker>(*archive, stem) : nullptr});
+             std::make_unique<PhraseChecker>(archive, stem)});
   } catch (const Xapian::Error& e) {
     throw std::runtime_error("cannot open the index " + dir + ": " + e.get_description());
   }

@@ -9,10 +9,10 @@
 
 namespace postjournal::index::terms {
 
-inline constexpr std::string_view kIndexVersion = "2";
+inline constexpr std::string_view kIndexVersion = "3";
 
-// Free text: stemmed words (text_terms.hpp), no positions (phrases are checked against the
-// archive's text, phrase.hpp).
+// Free text: stemmed words (text_terms.hpp), no positions; the document data holds the subject's
+// and body's word sequences (phrase.hpp).
 inline constexpr std::string_view kBody = "";
 inline constexpr std::string_view kSubject = "S";
 inline constexpr std::string_view kAttachmentText = "A";

@@ -31,6 +31,16 @@ std::vector<std::string> TextTerms::words(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> TextTerms::add_in_order(Xapian::Document& doc, std::string_view text,
+                                                std::string_view prefix) {
+  std::vector<std::string> seq = words(text);
+  std::string p(prefix);
+  for (const auto& w : seq) {
+    if (p.size() + w.size() <= 240) doc.add_term(p + w);
+  }
+  return seq;
+}
+
 void TextTerms::add(Xapian::Document& doc, std::string_view text, std::string_view prefix) {
   if (text.empty()) return;
   tg_.set_document(doc);

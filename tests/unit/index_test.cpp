@@ -273,6 +273,7 @@ TEST_F(IndexTest, QueryTableOverTheFixtures) {
       {"\"Pricing  POLICY\"", {1}},
       {"\"policy pricing\"", {}},
       {"\"pricing policy\" OR zeppelin", {1, 5}},
+      {"\"signed by the board\"", {}},  // a phrase without a field: subject and body
       {"nordstern -\"pricing policy\"", {}},
       {"body:\"pricing policy\"", {1}},
       {"subject:\"pricing policy\"", {}},
