@@ -312,8 +312,9 @@ TEST_F(IndexTest, QueryTableOverTheFixtures) {
       {"att:pinguinvertrag", {6}},
       {"body:pinguinvertrag", {}},
       {"zeitgeist", {6}},  // one word split across two runs
-      {"\"zeitgeist memo\"", {6}},
-      {"\"second paragraph\"", {6}},
+      {"att:\"zeitgeist memo\"", {6}},
+      {"\"zeitgeist memo\"", {}},
+      {"att:\"second paragraph\"", {6}},
       {"seriennummer", {6}},
       {"matroschka", {6}},
       {"attname:vertrag*", {6}},
