@@ -3,7 +3,8 @@
 # (conf/quickstart.yaml): a private Postfix on 127.0.0.1:2525 (its files under
 # /tmp/postjournal-quickstart; /etc/postfix is not touched) and postjournal-milter on
 # 127.0.0.1:11891. It sends the project's sample journal reports with swaks, then shows the
-# archive: tenants, the deliveries, a search by a BCC recipient, the byte-exact original, verify.
+# archive: tenants, the deliveries, a search by a BCC recipient, the byte-exact original, verify,
+# and full-text searches once the milter's indexer has caught up.
 # Both keep running so you can send more mail; `./scripts/quickstart.sh stop` stops them.
 # Usage: ./scripts/quickstart.sh [stop]   (as root on Debian 12)
 set -euo pipefail
@@ -29,6 +30,7 @@ if [[ ${1:-} == stop ]]; then stop; exit 0; fi
 echo "== building"
 TARGET=postjournal ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 TARGET=postjournal-milter ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+TARGET=postjournal-extract ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 [[ -d $base ]] && stop >/dev/null
 rm -rf "$base"
 mkdir -p "$base/spool" "$base/postfix"
@@ -49,6 +51,7 @@ send() {  # send SOURCE_IP FROM TO FILE
 echo "== sending journal reports"
 send 127.0.0.2 journal-ndr@contoso.example journal@archive.test tests/data/journal/exchange-to-cc-bcc.eml
 send 127.0.0.2 journal-ndr@contoso.example journal@archive.test tests/data/journal/exchange-qp-latin1.eml
+send 127.0.0.2 journal-ndr@contoso.example journal@archive.test tests/data/index/report-bcc.eml
 send 127.0.0.3 journal@contoso.example journal@archive.test tests/data/journal/workmail.eml
 send 127.0.0.1 someone@unknown.example journal@archive.test tests/data/plain-undisclosed.eml
 echo
@@ -64,6 +67,19 @@ echo "sent:     $(build/cli/postjournal inspect --json tests/data/journal/exchan
 echo "archived: $(build/cli/postjournal -c "$conf" export acme:1 --original | sha256sum | cut -d' ' -f1)"
 echo
 pj verify
+echo "== full-text search (the milter's indexer follows the archives; waiting for it)"
+indexed() {
+  { build/cli/postjournal -c "$conf" status --json || true; } | tr -d ' \n' |
+    grep -q '"indexes":\[{"tenant":"_no-tenant","state":"OK".*"tenant":"acme","state":"OK".*"tenant":"contoso","state":"OK"'
+}
+deadline=$((SECONDS + 60))
+until indexed || ((SECONDS > deadline)); do sleep 0.2; done
+pj search --tenant acme 'body:Nordstern'
+pj search 'bcc:auditor@contoso.example' --count
+pj search --tenant acme '"pricing policy" from:pat@contoso.example'
+echo "\$ postjournal status   (the index rows)"
+build/cli/postjournal -c "$conf" status | sed -n '/^INDEX/,$p' || true
+echo
 echo "Postfix (127.0.0.1:2525) and the milter keep running; send more with e.g."
 echo "  swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --to journal@archive.test"
 echo "Stop both: ./scripts/quickstart.sh stop"

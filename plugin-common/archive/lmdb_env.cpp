@@ -1,6 +1,7 @@
 #include "archive/lmdb_env.hpp"
 
 #include <lmdb.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <map>
@@ -280,6 +281,16 @@ bool Environment::grow(std::uint64_t extra_bytes) {
   target = std::min(target, opts_.max_map_size);
   check_lmdb(mdb_env_set_mapsize(env_, target), "mdb_env_set_mapsize");
   return true;
+}
+
+void Environment::drop_mapped_pages() {
+  std::shared_lock lock(lock_);
+  MDB_envinfo info{};
+  check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
+  if (info.me_mapaddr == nullptr || info.me_mapsize == 0) return;
+  // The map is a read-only shared file mapping (no MDB_WRITEMAP): dropping its pages from this
+  // process's page tables loses nothing, the next access faults them in from the page cache.
+  ::madvise(info.me_mapaddr, static_cast<std::size_t>(info.me_mapsize), MADV_DONTNEED);
 }
 
 void Environment::reserve(std::uint64_t extra_bytes) {

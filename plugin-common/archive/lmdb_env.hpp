@@ -140,6 +140,9 @@ class Environment {
   // Closes and reopens the environment (after MDB_PANIC). Takes the exclusive lock.
   void reopen();
   std::uint64_t map_size() const;
+  // Drops the map's pages from this process's resident set (they stay in the page cache): a
+  // sequential reader of the whole archive (the indexer) would otherwise count every page of it.
+  void drop_mapped_pages();
   // Runs `fn` in a write transaction and commits it; on a full map grows it and runs `fn` again,
   // on MDB_PANIC reopens once and runs it again. For small writes (state, removals): the
   // archive's group-commit writer has its own loop. Throws LmdbError when it still fails.

@@ -77,6 +77,8 @@ class TenantArchive {
   std::vector<AuditEntry> audit() const;
   VerifyReport verify_audit() const;  // the audit chain and tombstones only (fast)
   std::uint64_t map_size() const { return env_->map_size(); }
+  // See Environment::drop_mapped_pages (the indexer calls it after each batch).
+  void drop_mapped_pages() const { env_->drop_mapped_pages(); }
 
  private:
   TenantId tenant_;

@@ -46,7 +46,7 @@ struct IndexOptions {
   bool enabled = true;
   TextLimits text;
   extract::PoolOptions extract;
-  std::uint64_t batch_bytes = 32ull << 20;
+  std::uint64_t batch_bytes = 4ull << 20;
   std::size_t batch_count = 5000;
   unsigned threads = 2;
   std::string stem_language = "english";  // "none": no stemming

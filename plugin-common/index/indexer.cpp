@@ -369,11 +369,16 @@ Progress Indexer::run(const std::atomic<bool>& stop,
       db.set_metadata(std::string(terms::kRemovedKey), std::to_string(removed.size()));
       db.commit();
     }
+    // Two stages overlap: while the writer adds batch N to Xapian and commits it, batch N+1 is
+    // being prepared (read, decoded, extracted, turned into terms) by `threads` threads.
     unsigned threads = std::max(1u, impl_->opts.threads);
-    while (!stop.load()) {
-      auto batch =
-          archive.after(progress.watermark, impl_->opts.batch_count, impl_->opts.batch_bytes);
-      if (batch.empty()) break;
+    std::uint64_t fetched_up_to = progress.watermark;
+    auto fetch = [&] {
+      auto b = archive.after(fetched_up_to, impl_->opts.batch_count, impl_->opts.batch_bytes);
+      if (!b.empty()) fetched_up_to = b.back().seq;
+      return b;
+    };
+    auto prepare = [&archive, this, threads](std::vector<archive::Delivery> batch) {
       std::vector<Prepared> prepared(batch.size());
       std::atomic<std::size_t> next{0};
       std::exception_ptr failure;
@@ -396,6 +401,21 @@ Progress Indexer::run(const std::atomic<bool>& stop,
       work();
       for (auto& t : pool) t.join();
       if (failure) std::rethrow_exception(failure);
+      archive.drop_mapped_pages();  // what was read is in `prepared` now
+      return prepared;
+    };
+    std::future<std::vector<Prepared>> next_batch;
+    if (!stop.load()) {
+      auto first = fetch();
+      if (!first.empty()) next_batch = std::async(std::launch::async, prepare, std::move(first));
+    }
+    while (next_batch.valid()) {
+      std::vector<Prepared> prepared = next_batch.get();
+      if (stop.load()) break;  // what was prepared meanwhile is indexed by the next run
+      {
+        auto more = fetch();
+        if (!more.empty()) next_batch = std::async(std::launch::async, prepare, std::move(more));
+      }
       for (auto& p : prepared) {
         if (p.seq > 0xffffffffu) throw std::runtime_error("delivery seq beyond the index's range");
         db.replace_document(static_cast<Xapian::docid>(p.seq), p.doc);
@@ -403,8 +423,8 @@ Progress Indexer::run(const std::atomic<bool>& stop,
         progress.extracted += p.extracted;
         progress.cache_hits += p.cache_hits;
       }
-      progress.indexed += batch.size();
-      progress.watermark = batch.back().seq;
+      progress.indexed += prepared.size();
+      progress.watermark = prepared.back().seq;
       db.set_metadata(std::string(terms::kWatermarkKey), std::to_string(progress.watermark));
       std::uint64_t target = meta_number(db, terms::kRebuildKey);
       if (target != 0 && progress.watermark >= target)

@@ -71,6 +71,19 @@ help=$(/usr/bin/postjournal --help 2>&1 || true)
 grep -q '^NAME' <<<"$help" || { fail "postjournal --help has no NAME section"; installed_ok=no; }
 /usr/sbin/postjournal-fetch --help >/dev/null || { fail "postjournal-fetch --help"; installed_ok=no; }
 man -w postjournal-milter >/dev/null 2>&1 || { fail "man -w postjournal-milter"; installed_ok=no; }
+/usr/lib/postjournal/postjournal-extract --help >/dev/null || { fail "postjournal-extract --help"; installed_ok=no; }
+# The installed indexer finds its extractor and runs it sandboxed as the postjournal user.
+pjt=$(mktemp -d) && chown postjournal "$pjt"
+printf 'From: a@x.test\r\nSubject: rtf\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/rtf; name=a.rtf\r\n\r\n{\\rtf1\\ansi Paketwort}\r\n--b--\r\n' >"$pjt/m.eml"
+if runuser -u postjournal -- /usr/bin/postjournal --archive-root "$pjt/archive" import --tenant t "$pjt/m.eml" >/dev/null &&
+   runuser -u postjournal -- /usr/bin/postjournal --archive-root "$pjt/archive" index >/dev/null &&
+   [[ $(runuser -u postjournal -- /usr/bin/postjournal --archive-root "$pjt/archive" search 'att:paketwort' --count) == 1 ]]; then
+  ok "the installed indexer extracts attachment text in its sandbox as user postjournal"
+else
+  fail "installed indexer: $(runuser -u postjournal -- /usr/bin/postjournal --archive-root "$pjt/archive" search 'is:extract-failed' 2>&1 | tail -3)"
+  installed_ok=no
+fi
+rm -rf "$pjt"
 # The socket directory inside Postfix's chroot, reachable by smtpd (postfix in group postjournal).
 if [[ -d /var/spool/postfix ]]; then
   [[ $(stat -c '%a %U' /var/spool/postfix/postjournal 2>&1) == "750 postjournal" ]] &&

@@ -554,8 +554,18 @@ TEST_F(IndexTest, RemovedDeliveriesLeaveTheIndex) {
   store(*nt, test::make_message("spam@x.example", "b@acme.example", "spam", "<sp@x>",
                                 "Viagrawerbung\r\n"));
   store(*nt, test::make_message("ok@x.example", "b@acme.example", "ok", "<ok@x>", "Fine\r\n"));
+  std::string pdf = make_pdf(work_, "Spamanhang");
+  store(*nt, with_attachments("spam2", part("application/pdf", "offer.pdf", pdf)));
   extract::Pool pool(options().extract);
   index_all(*nt, dir, options(), pool);
+  auto pdf_sha = util::sha256(pdf);
+  EXPECT_TRUE(nt->cached_text(pdf_sha).has_value());
+  archive::AuditEntry e3;
+  e3.user = "test";
+  e3.action = "delete";
+  e3.reason = "spam";
+  nt->remove(3, e3);
+  EXPECT_FALSE(nt->cached_text(pdf_sha).has_value()) << "the extracted text left with its message";
   EXPECT_EQ(hits(*nt, dir, "viagrawerbung"), (std::set<std::uint64_t>{1}));
   archive::AuditEntry e;
   e.user = "test";
@@ -563,10 +573,11 @@ TEST_F(IndexTest, RemovedDeliveriesLeaveTheIndex) {
   e.reason = "spam";
   nt->remove(1, e);
   auto stale = index::check_coverage(*nt, dir);
-  EXPECT_EQ(stale.stale, (std::vector<std::uint64_t>{1}));  // verify sees it until the indexer runs
+  EXPECT_EQ(stale.stale, (std::vector<std::uint64_t>{1, 3}));  // verify sees it until the indexer runs
   auto p = index_all(*nt, dir, options(), pool);
-  EXPECT_EQ(p.removed, 1u);
+  EXPECT_EQ(p.removed, 2u);
   EXPECT_EQ(hits(*nt, dir, "viagrawerbung"), (std::set<std::uint64_t>{}));
+  EXPECT_EQ(hits(*nt, dir, "spamanhang"), (std::set<std::uint64_t>{}));
   EXPECT_EQ(hits(*nt, dir, "*"), (std::set<std::uint64_t>{2}));
   EXPECT_TRUE(index::check_coverage(*nt, dir).ok());
 }
@@ -644,4 +655,24 @@ TEST_F(IndexTest, CompactsWhenDoubledAndRecoversAnInterruptedSwap) {
   EXPECT_EQ(p.indexed, 0u);
   EXPECT_EQ(index::read_state(dir_).watermark, 31u);
   EXPECT_FALSE(std::filesystem::exists(dir_ + ".compact"));
+}
+
+// TNEF winmail.dat (the shared corpus's Outlook rich-text sample, through `tnef`) and RTF (a
+// handwritten document, through `unrtf`), each run inside the worker's sandbox.
+TEST_F(IndexTest, TnefAndRtfAttachmentsAreRead) {
+  std::string tnef = util::read_file(std::string(SOURCE_DIR) +
+                                     "/../shared/corpus/tnef/mimekit-rich-text.eml");
+  ASSERT_EQ(store(*archive_, tnef), 1u);
+  ASSERT_EQ(store(*archive_, with_attachments("rtf", part("application/rtf", "brief.rtf",
+                                                               "{\\rtf1\\ansi Rtfwort im {\\b "
+                                                               "Dokument} steht hier.}"))),
+            2u);
+  extract::Pool pool(options().extract);
+  auto p = index_all(*archive_, dir_, options(), pool);
+  EXPECT_EQ(p.extracted, 2u);
+  EXPECT_EQ(hits(*archive_, dir_, "attname:winmail"), (std::set<std::uint64_t>{1}));
+  EXPECT_EQ(hits(*archive_, dir_, "att:chalet"), (std::set<std::uint64_t>{1}));
+  EXPECT_EQ(hits(*archive_, dir_, "att:rtfwort att:dokument"), (std::set<std::uint64_t>{2}));
+  EXPECT_EQ(hits(*archive_, dir_, "att:\"rtfwort im dokument\""), (std::set<std::uint64_t>{2}));
+  EXPECT_EQ(hits(*archive_, dir_, "is:extract-failed"), (std::set<std::uint64_t>{}));
 }
