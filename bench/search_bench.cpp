@@ -47,9 +47,9 @@ int main(int argc, char** argv) {
       total = s.count(q);
       auto page = s.search(q, 0, 50, index::Sort::kDate);
       for (auto seq : page.seqs) (void)a->get(seq);  // the page is shown with its records
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                             start)
-                       .count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
     }
     all.insert(all.end(), ms.begin(), ms.end());
     std::sort(ms.begin(), ms.end());
@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   }
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) {
-    return all[std::min(all.size() - 1, static_cast<std::size_t>(p * static_cast<double>(all.size())))];
+    return all[std::min(all.size() - 1,
+                        static_cast<std::size_t>(p * static_cast<double>(all.size())))];
   };
   std::printf("queries: %zu x %d runs  p50=%.1f ms  p95=%.1f ms  max=%.1f ms\n", qs.size(), runs,
               pct(0.50), pct(0.95), all.back());

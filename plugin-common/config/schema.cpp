@@ -167,9 +167,10 @@ const std::vector<FieldSpec<Config>>& top_fields() {
               "Run the full-text indexer as a thread of postjournal-milter. It follows each "
               "tenant's archive from a durable watermark, never in the path of a 250. Set false "
               "where `postjournal index --follow` runs instead (one writer per index)."),
-      number<C>("index.batch_bytes", KeyType::kSize, &C::index_batch_bytes, "4M", kMiB, 1ull << 34,
-                "Message bytes indexed per Xapian commit (the watermark moves with each commit). "
-                "Small batches index faster (measured: 4M 1.4x the rate of 32M, with less memory)."),
+      number<C>(
+          "index.batch_bytes", KeyType::kSize, &C::index_batch_bytes, "4M", kMiB, 1ull << 34,
+          "Message bytes indexed per Xapian commit (the watermark moves with each commit). "
+          "Small batches index faster (measured: 4M 1.4x the rate of 32M, with less memory)."),
       number<C>("index.threads", KeyType::kCount, &C::index_threads, "2", 1, 64,
                 "Threads (and extractor workers) that prepare documents in parallel."),
       number<C>("index.max_part_text", KeyType::kSize, &C::index_max_part_text, "16M", kMiB,

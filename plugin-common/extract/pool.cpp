@@ -169,7 +169,15 @@ std::unique_ptr<Pool::Worker> Pool::take() {
     ::dup2(sv[1], 1);
     int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, 2);
+#if defined(__SANITIZE_ADDRESS__)
+    // An AddressSanitizer build reserves terabytes of address space for its shadow memory, so
+    // RLIMIT_AS would stop the worker from starting: bound its allocator instead.
+    std::string asan = "hard_rss_limit_mb=" + std::to_string(memory >> 20) +
+                       ":allocator_may_return_null=1:detect_leaks=0";
+    ::setenv("ASAN_OPTIONS", asan.c_str(), 1);
+#else
     set_limit(RLIMIT_AS, memory);
+#endif
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_FSIZE, 512u << 20);
     ::signal(SIGPIPE, SIG_DFL);

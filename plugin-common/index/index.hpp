@@ -50,7 +50,7 @@ struct IndexOptions {
   std::size_t batch_count = 5000;
   unsigned threads = 2;
   std::string stem_language = "english";  // "none": no stemming
-  std::uint64_t compact_min_docs = 1000;   // smaller indexes are never compacted
+  std::uint64_t compact_min_docs = 1000;  // smaller indexes are never compacted
 };
 
 IndexOptions index_options(const config::Config& c);

@@ -134,7 +134,8 @@ bool PhraseChecker::contains(const Xapian::Database& db, Xapian::docid did,
                              const std::vector<std::string>& words, PhraseScope scope) {
   if (scope.subject || scope.body) {
     // The ranks of the phrase's words among this document's subject and body terms.
-    std::vector<std::uint64_t> subject_rank(words.size(), kAbsent), body_rank(words.size(), kAbsent);
+    std::vector<std::uint64_t> subject_rank(words.size(), kAbsent),
+        body_rank(words.size(), kAbsent);
     std::uint64_t ns = 0, nb = 0;
     for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
       const std::string& term = *t;

@@ -367,10 +367,8 @@ Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
   auto phrase = [&](V prefixes, PhraseScope scope) {
     return make<PhraseField>(std::move(prefixes), scope, stem_language, db, &phrases);
   };
-  qp.add_boolean_prefix(
-      "_phrase",
-      phrase({s(terms::kBody), s(terms::kSubject)}, {true, true, false}),
-      false);
+  qp.add_boolean_prefix("_phrase",
+                        phrase({s(terms::kBody), s(terms::kSubject)}, {true, true, false}), false);
   qp.add_boolean_prefix("_phrasebody", phrase({s(terms::kBody)}, {false, true, false}), false);
   qp.add_boolean_prefix("_phrasesubject", phrase({s(terms::kSubject)}, {true, false, false}),
                         false);

@@ -31,9 +31,7 @@ struct Searcher::Impl {
   std::string stem;
   std::unique_ptr<PhraseChecker> phrases;
 
-  Xapian::Query parse(const std::string& q) const {
-    return parse_query(db, q, stem, *phrases);
-  }
+  Xapian::Query parse(const std::string& q) const { return parse_query(db, q, stem, *phrases); }
 };
 
 Searcher::Searcher(const std::string& dir, const archive::TenantArchive* archive) {
@@ -43,8 +41,7 @@ Searcher::Searcher(const std::string& dir, const archive::TenantArchive* archive
     std::string stem = db.get_metadata(std::string(terms::kStemKey));
     stem = stem.empty() ? "english" : stem;
     impl_ = std::make_unique<Impl>(
-        Impl{dir, std::move(db), stem,
-             std::make_unique<PhraseChecker>(archive, stem)});
+        Impl{dir, std::move(db), stem, std::make_unique<PhraseChecker>(archive, stem)});
   } catch (const Xapian::Error& e) {
     throw std::runtime_error("cannot open the index " + dir + ": " + e.get_description());
   }

@@ -32,7 +32,7 @@ std::vector<std::string> TextTerms::words(std::string_view text) {
 }
 
 std::vector<std::string> TextTerms::add_in_order(Xapian::Document& doc, std::string_view text,
-                                                std::string_view prefix) {
+                                                 std::string_view prefix) {
   std::vector<std::string> seq = words(text);
   std::string p(prefix);
   for (const auto& w : seq) {

@@ -136,8 +136,8 @@ std::string Registry::render(const Gauges& g) const {
   for (const IndexMetric& m :
        {IndexMetric{"postjournal_index_watermark", "Every delivery up to this seq is indexed.",
                     &IndexGauge::watermark},
-        IndexMetric{"postjournal_index_lag_deliveries", "Deliveries not yet in the full-text index.",
-                    &IndexGauge::lag},
+        IndexMetric{"postjournal_index_lag_deliveries",
+                    "Deliveries not yet in the full-text index.", &IndexGauge::lag},
         IndexMetric{"postjournal_index_lag_seconds",
                     "Age of the oldest delivery not yet in the full-text index (0: none).",
                     &IndexGauge::lag_seconds},

@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (fd >= 0) {
     if (::write(fd, data, size) == static_cast<ssize_t>(size) && ::lseek(fd, 0, SEEK_SET) == 0) {
       extract::Response r;
-      if (extract::read_response(fd, r, 512, std::chrono::steady_clock::now() +
-                                                  std::chrono::seconds(1)) &&
+      if (extract::read_response(fd, r, 512,
+                                 std::chrono::steady_clock::now() + std::chrono::seconds(1)) &&
           r.text.size() > 512)
         std::abort();
     }

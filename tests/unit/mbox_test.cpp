@@ -16,9 +16,9 @@ TEST(Mbox, QuotesFromLinesAndConvertsLineEnds) {
 // The streaming writer gives the same bytes whatever the pieces: every split of tricky input
 // (CR at a piece end, "From " and quote runs across pieces, no final newline).
 TEST(Mbox, StreamingEqualsWholeForEverySplit) {
-  for (std::string m : {std::string("a\r\n>>From x\r\nFrom y\rz\r\n\r\nFro"),
-                        std::string(">>>"), std::string("From "), std::string("\r"),
-                        std::string("x\r\r\nFrom\r\n>From\n")}) {
+  for (std::string m :
+       {std::string("a\r\n>>From x\r\nFrom y\rz\r\n\r\nFro"), std::string(">>>"),
+        std::string("From "), std::string("\r"), std::string("x\r\r\nFrom\r\n>From\n")}) {
     std::string whole = to_mboxrd(m, "s@x", 0);
     for (std::size_t cut = 0; cut <= m.size(); ++cut) {
       for (std::size_t cut2 = cut; cut2 <= m.size(); ++cut2) {
