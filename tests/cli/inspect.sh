@@ -1,14 +1,14 @@
-#!/ usr / bin / env bash
-#inspect golden tests : `postjournal inspect-- json` of every journal sample of the shared corpus
-#(../ shared / corpus : m365 - journal, exchange - onprem - journal, plain) and of the project's own
-#fixtures(tests / data / journal) must equal tests / cli / inspect - expected / < dir> -- < \
-    file>.json.
-#Usage : inspect.sh POSTJOURNAL_BINARY(UPDATE_GOLDEN = 1 rewrites the expected files)
-set - euo pipefail bin = $1 here = $(cd "$(dirname " $0 ")" && pwd) corpus =
-    $here /../../../ shared / corpus expected = $here / inspect - expected[[-d $corpus]] || {
-  echo "FAIL: $corpus is missing (CI provides ../shared)";
-  exit 1;
-}
+#!/usr/bin/env bash
+# inspect golden tests: `postjournal inspect --json` of every journal sample of the shared corpus
+# (../shared/corpus: m365-journal, exchange-onprem-journal, plain) and of the project's own
+# fixtures (tests/data/journal) must equal tests/cli/inspect-expected/<dir>--<file>.json.
+# Usage: inspect.sh POSTJOURNAL_BINARY   (UPDATE_GOLDEN=1 rewrites the expected files)
+set -euo pipefail
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+corpus=$here/../../../shared/corpus
+expected=$here/inspect-expected
+[[ -d $corpus ]] || { echo "FAIL: $corpus is missing (CI provides ../shared)"; exit 1; }
 failures=0 count=0
 for f in "$corpus"/m365-journal/*.eml "$corpus"/exchange-onprem-journal/*.eml \
          "$corpus"/plain/*.eml "$here"/../data/journal/*.eml; do
