@@ -13,15 +13,7 @@ cat >"$work/pj.yaml" <<YAML
 archive: {root: $work/archive}
 YAML
 export POSTJOURNAL_EXTRACT=${POSTJOURNAL_EXTRACT:-$(dirname "$bin")/../extractor/postjournal-extract}
-pj() { "$bin" -c "$work/pj.yaml" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
-expect_exit() {  # expect_exit CODE COMMAND... ; stdout+stderr in $out
-  local want=$1 rc=0; shift
-  out=$("$@" 2>&1) || rc=$?
-  [[ $rc == "$want" ]] || fail "$* exited $rc, expected $want: $out"
-}
-sha() { sha256sum <"$1" | cut -d' ' -f1; }
+source "$(dirname "$0")/lib.sh"
 
 n=0
 for f in report-bcc latin1-qp utf8-b64 iso2022jp html-only; do

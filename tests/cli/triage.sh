@@ -14,15 +14,7 @@ archive: {root: $work/archive}
 listeners:
   - {name: m365-acme, tenant: acme, auth: {method: ip, ips: [192.0.2.0/24]}}
 YAML
-pj() { "$bin" -c "$work/pj.yaml" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
-expect_exit() {  # expect_exit CODE COMMAND... ; output in $out
-  local want=$1 rc=0; shift
-  out=$("$@" 2>&1) || rc=$?
-  [[ $rc == "$want" ]] || fail "$* exited $rc, expected $want: $out"
-}
-sha() { sha256sum <"$1" | cut -d' ' -f1; }
+source "$(dirname "$0")/lib.sh"
 
 pj import --received 2026-11-01T10:00:00Z --rcpt archive@journal.example "$data/plain-crlf.eml" >/dev/null
 pj import --received 2026-11-02T10:00:00Z "$data/plain-lf.eml" >/dev/null
