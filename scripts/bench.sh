@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs the three benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh) and
+# Runs the four benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
+# bench/run-search.sh) and
 # prints one Markdown table of their figures and ratios against the baselines each measures in
 # the same run, headed by the machine: cores, CPU, the file system and device under /var/tmp
 # (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
 # The same table goes into README's "Performance" section.
 # Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
-#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp}
+#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=
@@ -20,7 +21,7 @@ fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}'
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
 if [[ -n ${BENCH_LOGS:-} ]]; then  # re-render a table from saved outputs (archive, parse, smtp)
-  cp "$BENCH_LOGS"/{archive,parse,smtp} "$log/"
+  cp "$BENCH_LOGS"/{archive,parse,smtp,search} "$log/"
 else
   echo "== bench/archive" >&2
   bench/run-archive.sh | tee "$log/archive" >&2
@@ -28,6 +29,8 @@ else
   bench/run-parse.sh | tee "$log/parse" >&2
   echo "== bench/smtp" >&2
   bench/run-smtp.sh | tee "$log/smtp" >&2
+  echo "== bench/search" >&2
+  bench/run-search.sh | tee "$log/search" >&2
 fi
 
 field() { grep -m1 "$2" "$log/$1" | sed -E "s#.*$3.*#\\1#"; }
@@ -53,6 +56,18 @@ for k in unix tcp; do
   declare "s_sca_$k=$(field smtp "^ratio $k" 'sequential C/B: [0-9.]+ C/A: ([0-9.]+)')"
 done
 
+q_n=$(field search '^postjournal :' ': ([0-9]+) messages')
+q_pj=$(field search '^postjournal :' '= ([0-9.]+) msg/s')
+q_nm=$(field search '^notmuch new :' '= ([0-9.]+) msg/s')
+q_ratio=$(field search '^ratio postjournal/notmuch' 'notmuch: ([0-9.]+)')
+q_size=$(field search '^index size' 'postjournal ([0-9.]+) x')
+q_nsize=$(field search '^index size' 'notmuch ([0-9.]+) x')
+q_ncsize=$(field search '^index size' ', ([0-9.]+) x compacted')
+q_rss=$(field search '^postjournal :' 'peak RSS ([0-9]+) MB')
+q_big=$(grep '^postjournal :' "$log/search" | sed -n 2p | sed -E 's#.*: ([0-9]+) messages.*peak RSS ([0-9]+) MB.*#\1 messages: \2 MB#')
+q_p50=$(field search '^queries:' 'p50=([0-9.]+) ms')
+q_p95=$(field search '^queries:' 'p95=([0-9.]+) ms')
+
 table=$(cat <<TABLE
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
 /var/tmp on $fs, $fsync_rate fsyncs/s (4 KiB O_DSYNC writes).
@@ -65,6 +80,8 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | smtp: the same over TCP | C = $s_c_tcp msg/s | B = $s_b_tcp msg/s; A = $s_a msg/s | C/B $s_cb_tcp; C/A $s_ca_tcp | C/A ≥ 0.8, C/B ≥ 0.95 |
 | smtp: 300 sequential single-message sessions, unix socket | C = $s_sc_unix msg/s | B = $s_sb_unix msg/s; A = $s_sa msg/s | C/B $s_scb_unix; C/A $s_sca_unix | (reported) |
 | smtp: 300 sequential sessions over TCP | C = $s_sc_tcp msg/s | B = $s_sb_tcp msg/s; A = $s_sa msg/s | C/B $s_scb_tcp; C/A $s_sca_tcp | (reported) |
+| search: index $q_n generated messages of 2–200 KB, 30 % with attachments (postjournal also extracts and indexes attachment text) | $q_pj msg/s, index $q_size × the mail, peak RSS $q_rss MB ($q_big) | notmuch new: $q_nm msg/s, index $q_nsize × ($q_ncsize × compacted) | $q_pj/$q_nm = $q_ratio | ≥ 2 (goal 5); size ≤ 0.35 (goal 0.25) |
+| search: 12 queries × 5 runs at 100,000 messages (exact count + first page of 50) | p50 $q_p50 ms, p95 $q_p95 ms | — | — | p95 < 200 ms (goal 100) |
 TABLE
 )
 echo "$table"

@@ -4,7 +4,8 @@
 #   - a plugin-common module includes a module it does not DEPEND on (a module above it), or
 #   - any product file (plugin-common/, milter/, fetch/, cli/, web/) outside a module includes the
 #     headers that module alone WRAPS (lmdb.h only in archive/, yaml-cpp only in config/, ...), or
-#   - a front end includes libmilter (milter/ only) or vmime (fetch/ only).
+#   - a front end includes libmilter (milter/ only), vmime (fetch/ only), or poppler or libzip
+#     (extractor/pdf.cpp and extractor/office.cpp only: the sandboxed worker's parsers).
 # Tests and benchmarks are exempt (a test may tamper with raw LMDB on purpose).
 # Usage: tests/layering.sh [SOURCE_DIR]
 set -euo pipefail
@@ -45,7 +46,7 @@ for m in "${modules[@]}"; do
 done
 
 # 2. wrapped headers outside their wrapper
-dirs=(); for d in plugin-common milter fetch cli web; do [[ -d $d ]] && dirs+=("$d"); done
+dirs=(); for d in plugin-common milter fetch cli web extractor; do [[ -d $d ]] && dirs+=("$d"); done
 product=$(find "${dirs[@]}" -name '*.[ch]pp' | sort)
 for m in "${modules[@]}"; do
   for h in ${headers[$m]}; do
@@ -65,6 +66,12 @@ for f in $product; do
   fi
   if grep -qE '^#include <vmime/' "$f" && [[ $f != fetch/mail_store.* && $f != fetch/tls_trust.* ]]; then
     problem "$f includes vmime (fetch/mail_store and fetch/tls_trust only)"
+  fi
+  if grep -qE '^#include <poppler/' "$f" && [[ $f != extractor/pdf.cpp ]]; then
+    problem "$f includes poppler (extractor/pdf.cpp only)"
+  fi
+  if grep -qE '^#include <zip\.h>' "$f" && [[ $f != extractor/office.cpp ]]; then
+    problem "$f includes libzip (extractor/office.cpp only)"
   fi
 done
 

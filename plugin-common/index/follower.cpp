@@ -58,6 +58,10 @@ bool Follower::pass(const std::vector<archive::TenantId>& tenants, const Report&
     if (stopping_.load()) break;
     auto a = open_(t);
     if (!a) continue;
+    // Nothing new and nothing removed: do not even take the write lock.
+    IndexState st = read_state(index_dir(root_, t));
+    if (st.exists && a->count_after(st.watermark) == 0 && a->removed().size() == st.removed_seen)
+      continue;
     try {
       Indexer indexer(*a, index_dir(root_, t), opts_, pool_);
       Progress p = indexer.run(stopping_, [&](const Progress& pr) {

@@ -65,6 +65,7 @@ struct IndexState {
   std::uint64_t extract_failed = 0;  // messages with at least one part that failed extraction
   std::uint64_t truncated = 0;       // messages with text cut at a limit
   std::uint64_t rebuild_target = 0;  // non-zero while a rebuild (of a new or lost index) runs
+  std::uint64_t removed_seen = 0;    // tombstones of the archive already applied to the index
 };
 
 // Reads the state without taking the write lock; exists=false when there is no index.

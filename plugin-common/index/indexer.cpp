@@ -293,12 +293,15 @@ IndexState read_state(const std::string& dir) {
   if (!std::filesystem::exists(dir + "/iamglass")) return s;
   try {
     Xapian::Database db(dir);
+    // An index of another format is as good as none: the indexer rebuilds it.
+    if (meta(db, terms::kVersionKey) != terms::kIndexVersion) return s;
     s.exists = true;
     s.watermark = meta_number(db, terms::kWatermarkKey);
     s.documents = db.get_doccount();
     s.extract_failed = db.get_termfreq(std::string(terms::kFlag) + "extract_failed");
     s.truncated = db.get_termfreq(std::string(terms::kFlag) + "truncated");
     s.rebuild_target = meta_number(db, terms::kRebuildKey);
+    s.removed_seen = meta_number(db, terms::kRemovedKey);
   } catch (const Xapian::Error&) {
     s.exists = false;
   }

@@ -38,6 +38,8 @@ Searcher::Searcher(const std::string& dir, const archive::TenantArchive* archive
   if (!std::filesystem::exists(dir + "/iamglass")) throw IndexMissing("no index in " + dir);
   try {
     Xapian::Database db(dir);
+    if (db.get_metadata(std::string(terms::kVersionKey)) != terms::kIndexVersion)
+      throw IndexMissing("the index in " + dir + " has another format and is being rebuilt");
     std::string stem = db.get_metadata(std::string(terms::kStemKey));
     stem = stem.empty() ? "english" : stem;
     impl_ = std::make_unique<Impl>(
