@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <xapian.h>
 
 #include <algorithm>
@@ -433,6 +434,9 @@ Progress Indexer::run(const std::atomic<bool>& stop,
       if (target != 0 && progress.watermark >= target)
         db.set_metadata(std::string(terms::kRebuildKey), "");
       db.commit();
+      // The batch's memory is free now; hand it back so that a long catch-up keeps a flat
+      // footprint (glibc keeps freed memory in per-thread arenas otherwise).
+      ::malloc_trim(0);
       if (on_commit) on_commit(progress);
     }
     // Incremental commits leave B-tree blocks half full; compact whenever the index has doubled
