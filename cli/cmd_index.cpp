@@ -2,6 +2,7 @@
 // over the per-tenant Xapian index (index/index.hpp).
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,6 +37,20 @@ void catch_signals() {
   sa.sa_handler = on_signal;
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Run as root, `index` and `reindex` leave the index owned by whoever owns the tenant's archive
+// (the milter's user), so that the milter's indexer can go on writing it.
+void give_index_to_archive_owner(const Context& ctx, const archive::TenantId& t) {
+  if (::geteuid() != 0) return;
+  struct stat st {};
+  if (::stat((ctx.root + "/" + t.str()).c_str(), &st) != 0 || st.st_uid == 0) return;
+  std::error_code ec;
+  std::string dir = index::index_dir(ctx.root, t);
+  if (::chown(dir.c_str(), st.st_uid, st.st_gid) != 0) return;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    if (::lchown(e.path().c_str(), st.st_uid, st.st_gid) != 0) return;
+  }
 }
 
 std::string progress_line(const archive::TenantId& t, const index::Progress& p) {
@@ -287,7 +302,8 @@ int run_index(const Context& ctx, const Args& args) {
   for (;;) {
     bool ok = follower.pass(
         tenants,
-        [](const archive::TenantId& t, const index::Progress& p) {
+        [&ctx](const archive::TenantId& t, const index::Progress& p) {
+          give_index_to_archive_owner(ctx, t);
           std::cout << progress_line(t, p) << "\n" << std::flush;
         },
         [&](const std::string& msg) {
@@ -320,6 +336,7 @@ int run_reindex(const Context& ctx, const Args& args) {
   } catch (const index::IndexLocked& e) {
     throw CommandError(kExitTempFail, e.what());
   }
+  give_index_to_archive_owner(ctx, *tenant);
   if (g_stop) {
     std::cerr << "postjournal: reindex of " << tenant->str()
               << " interrupted; the previous index is unchanged\n";

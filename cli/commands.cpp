@@ -188,7 +188,8 @@ const std::vector<Command>& commands() {
        "postjournal-milter's indexer is off (index.enabled: false). Only one process writes an "
        "index at a time: a tenant whose index another process is writing is named on standard "
        "error and skipped (exit 75 without --follow). Interrupted at any moment, nothing is "
-       "lost: the next run resumes at the watermark.",
+       "lost: the next run resumes at the watermark. Run as root, it leaves the index owned by "
+       "the owner of the tenant's archive (the milter's user).",
        {value("tenant"), flag("no-tenant"), flag("follow")},
        run_index},
       {"reindex",

@@ -4,6 +4,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -284,13 +286,36 @@ bool Environment::grow(std::uint64_t extra_bytes) {
 }
 
 void Environment::drop_mapped_pages() {
+  // LMDB does not expose its map's address (me_mapaddr is set only for MDB_FIXEDMAP): take any
+  // value pointer, which points into the map, and find the mapping around it.
   std::shared_lock lock(lock_);
-  MDB_envinfo info{};
-  check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
-  if (info.me_mapaddr == nullptr || info.me_mapsize == 0) return;
-  // The map is a read-only shared file mapping (no MDB_WRITEMAP): dropping its pages from this
-  // process's page tables loses nothing, the next access faults them in from the page cache.
-  ::madvise(info.me_mapaddr, static_cast<std::size_t>(info.me_mapsize), MADV_DONTNEED);
+  const void* inside = nullptr;
+  {
+    Txn txn(env_, nullptr, MDB_RDONLY);
+    MDB_cursor* c = nullptr;
+    if (mdb_cursor_open(txn.get(), dbs_.meta, &c) == MDB_SUCCESS) {
+      MDB_val k{}, v{};
+      if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == MDB_SUCCESS) inside = v.mv_data;
+      mdb_cursor_close(c);
+    }
+  }
+  if (!inside) return;
+  auto at = reinterpret_cast<std::uintptr_t>(inside);
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (!maps) return;
+  char line[512];
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long long lo = 0, hi = 0;
+    if (std::sscanf(line, "%llx-%llx", &lo, &hi) != 2) continue;
+    if (at >= lo && at < hi) {
+      // A read-only shared file mapping (no MDB_WRITEMAP): the pages leave this process's
+      // resident set and stay in the page cache; the next access faults them back in.
+      ::madvise(reinterpret_cast<void*>(static_cast<std::uintptr_t>(lo)),
+                static_cast<std::size_t>(hi - lo), MADV_DONTNEED);
+      break;
+    }
+  }
+  std::fclose(maps);
 }
 
 void Environment::reserve(std::uint64_t extra_bytes) {

@@ -1,6 +1,8 @@
 #include "index/phrase.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 #include <string_view>
 #include <unordered_map>
 
@@ -127,18 +129,57 @@ std::string encode_sequences(const Xapian::Document& doc, const std::vector<std:
 }
 
 PhraseChecker::PhraseChecker(const archive::TenantArchive* archive,
-                             const std::string& stem_language, TextLimits limits)
-    : archive_(archive), terms_(stem_language), limits_(limits) {}
+                             const std::string& stem_language, std::string index_dir,
+                             TextLimits limits)
+    : archive_(archive), terms_(stem_language), index_dir_(std::move(index_dir)), limits_(limits) {}
 
-bool PhraseChecker::contains(const Xapian::Database& db, Xapian::docid did,
-                             const std::vector<std::string>& words, PhraseScope scope) {
+std::vector<Xapian::docid> PhraseChecker::verify(const Xapian::Database& db,
+                                                  const std::vector<Xapian::docid>& candidates,
+                                                  const std::vector<std::string>& words,
+                                                  PhraseScope scope) {
+  std::vector<char> ok(candidates.size(), 0);
+  auto check = [&](const Xapian::Database& d, std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) ok[i] = in_sequences(d, candidates[i], words, scope);
+  };
+  // The sequence check reads only the index: split it over two threads (two database handles:
+  // a Xapian::Database is not to be shared between threads) when there is enough to do.
+  if (candidates.size() >= 1000 && !index_dir_.empty()) {
+    std::size_t half = candidates.size() / 2;
+    std::exception_ptr failure;
+    std::thread other([&] {
+      try {
+        Xapian::Database own(index_dir_);
+        check(own, half, candidates.size());
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    check(db, 0, half);
+    other.join();
+    if (failure) std::rethrow_exception(failure);
+  } else {
+    check(db, 0, candidates.size());
+  }
+  std::vector<Xapian::docid> out;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (ok[i] || (scope.attachments && in_attachments(candidates[i], words)))
+      out.push_back(candidates[i]);
+  }
+  return out;
+}
+
+bool PhraseChecker::in_sequences(const Xapian::Database& db, Xapian::docid did,
+                                 const std::vector<std::string>& words, PhraseScope scope) {
   if (scope.subject || scope.body) {
     // The ranks of the phrase's words among this document's subject and body terms.
     std::vector<std::uint64_t> subject_rank(words.size(), kAbsent),
         body_rank(words.size(), kAbsent);
     std::uint64_t ns = 0, nb = 0;
+    // Terms come sorted: past the greatest phrase word among the body terms, no rank can change.
+    const std::string& last = *std::max_element(words.begin(), words.end());
     for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
       const std::string& term = *t;
+      if (term > last && !term.empty() && term[0] >= 'a') break;
       if (is_subject_term(term)) {
         std::string_view w = std::string_view(term).substr(1);
         for (std::size_t i = 0; i < words.size(); ++i)
@@ -164,7 +205,7 @@ bool PhraseChecker::contains(const Xapian::Database& db, Xapian::docid did,
       if (scope.body && run(body, body_rank)) return true;
     }
   }
-  return scope.attachments && in_attachments(did, words);
+  return false;
 }
 
 bool PhraseChecker::in_attachments(std::uint64_t seq, const std::vector<std::string>& words) {

@@ -34,19 +34,25 @@ std::string encode_sequences(const Xapian::Document& doc, const std::vector<std:
 
 class PhraseChecker {
  public:
-  // `archive` may be null: then attachment phrases cannot be checked (QueryError).
+  // `archive` may be null: then attachment phrases cannot be checked (QueryError). With the
+  // index's directory, large candidate sets are checked by two threads.
   PhraseChecker(const archive::TenantArchive* archive, const std::string& stem_language,
-                TextLimits limits = {});
+                std::string index_dir = {}, TextLimits limits = {});
   bool can_check_attachments() const { return archive_ != nullptr; }
-  // Whether document `did` has `words` (stemmed, at least two) consecutively in a scoped text.
-  bool contains(const Xapian::Database& db, Xapian::docid did,
-                const std::vector<std::string>& words, PhraseScope scope);
+  // The candidates (ascending) that have `words` (stemmed, at least two) consecutively in a
+  // scoped text.
+  std::vector<Xapian::docid> verify(const Xapian::Database& db,
+                                    const std::vector<Xapian::docid>& candidates,
+                                    const std::vector<std::string>& words, PhraseScope scope);
 
  private:
+  static bool in_sequences(const Xapian::Database& db, Xapian::docid did,
+                           const std::vector<std::string>& words, PhraseScope scope);
   bool in_attachments(std::uint64_t seq, const std::vector<std::string>& words);
 
   const archive::TenantArchive* archive_;
   TextTerms terms_;
+  std::string index_dir_;
   TextLimits limits_;
 };
 

@@ -274,11 +274,11 @@ class PhraseField : public Xapian::FieldProcessor {
     e.set_query(candidates);
     e.set_weighting_scheme(Xapian::BoolWeight());
     e.set_docid_order(Xapian::Enquire::ASCENDING);
-    std::vector<Xapian::docid> verified;
+    std::vector<Xapian::docid> ids;
     Xapian::MSet m = e.get_mset(0, db_.get_doccount());
-    for (auto it = m.begin(); it != m.end(); ++it) {
-      if (checker_->contains(db_, *it, words, scope_)) verified.push_back(*it);
-    }
+    ids.reserve(m.size());
+    for (auto it = m.begin(); it != m.end(); ++it) ids.push_back(*it);
+    std::vector<Xapian::docid> verified = checker_->verify(db_, ids, words, scope_);
     return docid_list_query(std::move(verified));
   }
 

@@ -43,7 +43,7 @@ Searcher::Searcher(const std::string& dir, const archive::TenantArchive* archive
     std::string stem = db.get_metadata(std::string(terms::kStemKey));
     stem = stem.empty() ? "english" : stem;
     impl_ = std::make_unique<Impl>(
-        Impl{dir, std::move(db), stem, std::make_unique<PhraseChecker>(archive, stem)});
+        Impl{dir, std::move(db), stem, std::make_unique<PhraseChecker>(archive, stem, dir)});
   } catch (const Xapian::Error& e) {
     throw std::runtime_error("cannot open the index " + dir + ": " + e.get_description());
   }
