@@ -61,12 +61,15 @@ bool is_prefix_char(char c) {
   return c >= 'A' && c <= 'Z';
 }
 
-// Subject terms are "S" + a word, body terms have no prefix (terms.hpp).
+// Subject terms are "S" + a word, body terms have no prefix and start with a digit, a lower-case
+// letter or a non-ASCII byte (terms.hpp).
 bool is_subject_term(const std::string& t) {
   return t.size() > 1 && t[0] == 'S' && !is_prefix_char(t[1]);
 }
 bool is_body_term(const std::string& t) {
-  return !t.empty() && !is_prefix_char(t[0]);
+  if (t.empty()) return false;
+  auto c = static_cast<unsigned char>(t[0]);
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c >= 0x80;
 }
 
 void put_varint(std::string& out, std::uint64_t v) {

@@ -9,13 +9,15 @@
 
 namespace postjournal::index::terms {
 
-inline constexpr std::string_view kIndexVersion = "3";
+inline constexpr std::string_view kIndexVersion = "4";
 
 // Free text: stemmed words (text_terms.hpp), no positions; the document data holds the subject's
 // and body's word sequences (phrase.hpp).
 inline constexpr std::string_view kBody = "";
 inline constexpr std::string_view kSubject = "S";
-inline constexpr std::string_view kAttachmentText = "A";
+// Attachment text sorts after every body word ('~' is above 'z' and is no word character), so a
+// phrase check walking a document's sorted terms stops before it (phrase.cpp).
+inline constexpr std::string_view kAttachmentText = "~A";
 // Words without positions, never stemmed.
 inline constexpr std::string_view kAttachmentName = "XN";
 // Addresses (whole and @domain) and the words of names and addresses.
