@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <exception>
-#include <thread>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "index/delivery_text.hpp"
@@ -137,9 +137,9 @@ PhraseChecker::PhraseChecker(const archive::TenantArchive* archive,
     : archive_(archive), terms_(stem_language), index_dir_(std::move(index_dir)), limits_(limits) {}
 
 std::vector<Xapian::docid> PhraseChecker::verify(const Xapian::Database& db,
-                                                  const std::vector<Xapian::docid>& candidates,
-                                                  const std::vector<std::string>& words,
-                                                  PhraseScope scope) {
+                                                 const std::vector<Xapian::docid>& candidates,
+                                                 const std::vector<std::string>& words,
+                                                 PhraseScope scope) {
   std::vector<char> ok(candidates.size(), 0);
   auto check = [&](const Xapian::Database& d, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) ok[i] = in_sequences(d, candidates[i], words, scope);
