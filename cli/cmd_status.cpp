@@ -43,12 +43,6 @@ std::vector<index::Health> index_health(const Context& ctx) {
   return out;
 }
 
-// A missing index, or one more than an hour behind, is worth a warning (exit 1).
-bool index_needs_attention(const index::Health& h, util::TimeUs now) {
-  if (h.verdict() == "MISSING") return true;
-  return h.lag > 0 && h.oldest_unindexed != 0 && now - h.oldest_unindexed > 3600ll * 1000000;
-}
-
 }  // namespace
 
 int run_status(const Context& ctx, const Args& args) {
@@ -122,11 +116,9 @@ int run_status(const Context& ctx, const Args& args) {
       }
     }
   }
-  int code = state::status_exit_code(rows, queue);
-  for (const auto& h : indexes) {
-    if (code == 0 && index_needs_attention(h, now)) code = 1;
-  }
-  return code;
+  // The index rows are information: a fetch-only host has no indexer, and a lag of seconds is
+  // normal. Alert on postjournal_index_lag_seconds instead.
+  return state::status_exit_code(rows, queue);
 }
 
 }  // namespace postjournal::cli

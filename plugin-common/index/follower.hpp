@@ -3,7 +3,8 @@
 // root, opens its index for writing, indexes what is new and closes the index again, so that
 // `postjournal reindex` (or another host's indexer) can take the write lock between passes; a
 // tenant whose index is locked by another writer is skipped until the next pass (logged once per
-// episode). Passes start on notify() (new mail) and at least every `interval`. Never touches the
+// episode). Passes start on notify() (new mail) and at least every `interval`, at most one every
+// 2 s (so that under traffic one commit covers many deliveries). Never touches the
 // path of a 250: it only reads the archive. Thread-safe.
 #pragma once
 

@@ -1,5 +1,6 @@
 #include "index/message_text.hpp"
 
+#include "extract/kind.hpp"
 #include "journal/address_list.hpp"
 #include "journal/content_type.hpp"
 #include "journal/decode.hpp"
@@ -130,6 +131,13 @@ struct Walker {
     Attachment a;
     a.filename = filename;
     a.mime_type = mime;
+    if (!is_message && ct.type != "text" &&
+        extract::kind_of(mime, filename) == extract::Kind::kNone) {
+      // No extractor reads it (an image, an unknown binary): its name and type are all there is
+      // to index, so it is not even decoded.
+      out.attachments.push_back(std::move(a));
+      return;
+    }
     bool lossy = false;
     std::string decoded = journal::decode_transfer(body, cte, lossy);
     a.sha256 = util::sha256(decoded);

@@ -105,7 +105,8 @@ dns_stop() {
 
 # stack_up DIR MILTER_EXTRA LISTENERS: the whole stack for a test or a benchmark: free ports
 # (sets port and mport), DIR/pj.yaml (milter on 127.0.0.1:$mport as root, spool and archive in
-# DIR, plus MILTER_EXTRA inside the milter mapping, e.g. "memory_limit: 64K"), then the milter
+# DIR, plus MILTER_EXTRA inside the milter mapping, e.g. "memory_limit: 64K"; STACK_NO_INDEX=1
+# turns the milter's indexer thread off), then the milter
 # and a private Postfix wired to it. LISTENERS is the YAML list under `listeners:`.
 stack_up() {
   local dir=$1 extra=$2 listeners=$3
@@ -115,6 +116,7 @@ stack_up() {
   mkdir -p "$dir/pjspool"
   printf 'milter: {socket: "inet:%s@127.0.0.1", user: root, spool_dir: %s%s}\narchive: {root: %s}\nlisteners:\n%s\n' \
     "$mport" "$dir/pjspool" "${extra:+, $extra}" "$dir/archive" "$listeners" >"$dir/pj.yaml"
+  [[ ${STACK_NO_INDEX:-0} == 1 ]] && printf 'index: {enabled: false}\n' >>"$dir/pj.yaml"
   milter_start "$dir/pj.yaml" "$dir/milter.log"
   pf_start "$dir" "$port" "$mport"
 }

@@ -99,6 +99,15 @@ if [[ $(metric postjournal_no_tenant_queue) == 2 && $(metric postjournal_commit_
 else
   fail "gauges: $(grep -E 'queue|_count|tempfails' "$prom")"
 fi
+# The milter's indexer thread: acme's 5 deliveries indexed, no lag, nothing failed to extract.
+index_caught_up() {
+  [[ $(metric 'postjournal_index_watermark{tenant="acme"}') == 5 &&
+     $(metric 'postjournal_index_lag_deliveries{tenant="acme"}') == 0 &&
+     $(metric 'postjournal_index_lag_seconds{tenant="acme"}') == 0 &&
+     $(metric 'postjournal_index_extract_failed_messages{tenant="acme"}') == 0 ]]
+}
+wait_for "acme's index in the metrics file" index_caught_up &&
+  ok "index metrics: acme indexed up to 5, no lag, no extraction failure"
 seen=$(metric 'postjournal_source_last_seen_timestamp_seconds{source="acme-relay",kind="listener",tenant="acme"}')
 if (( seen > $(date +%s) - 120 )) &&
    [[ $(metric 'postjournal_source_state{source="acme-relay",kind="listener",tenant="acme",state="OK"}') == 1 &&

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "archive/registry.hpp"
+#include "extract/kind.hpp"
 #include "index/follower.hpp"
 #include "index/index.hpp"
 #include "test_support.hpp"
@@ -681,4 +682,16 @@ TEST_F(IndexTest, TnefAndRtfAttachmentsAreRead) {
   EXPECT_EQ(hits(*archive_, dir_, "att:rtfwort att:dokument"), (std::set<std::uint64_t>{2}));
   EXPECT_EQ(hits(*archive_, dir_, "att:\"rtfwort im dokument\""), (std::set<std::uint64_t>{2}));
   EXPECT_EQ(hits(*archive_, dir_, "is:extract-failed"), (std::set<std::uint64_t>{}));
+}
+
+TEST(ExtractKind, ByTypeThenByNameForGenericTypes) {
+  using extract::Kind;
+  EXPECT_EQ(extract::kind_of("application/pdf", "x.bin"), Kind::kPdf);
+  EXPECT_EQ(extract::kind_of("", "message.rtf"), Kind::kRtf);
+  EXPECT_EQ(extract::kind_of("application/octet-stream", "Report.DOCX"), Kind::kOffice);
+  EXPECT_EQ(extract::kind_of("", "winmail.dat"), Kind::kTnef);
+  EXPECT_EQ(extract::kind_of("image/png", "x.pdf"), Kind::kNone);  // a declared type wins
+  EXPECT_EQ(extract::kind_of("", "noextension"), Kind::kNone);
+  EXPECT_EQ(extract::kind_of("text/csv", ""), Kind::kText);
+  EXPECT_EQ(extract::kind_of("", "data.csv"), Kind::kText);
 }
