@@ -24,7 +24,8 @@ status=0
 echo "== build (ASan+UBSan)"
 ./scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON -DPOSTJOURNAL_SANITIZE=ON
 echo "== ctest under ASan+UBSan"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
+supp=$PWD/tests/lsan.supp  # before the cd: inside the subshell $PWD is build-asan
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$supp \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j2 --timeout 900 -L 'unit|integration|cli') || status=1
 
