@@ -21,7 +21,7 @@ status=0
 run() {  # run TARGET CORPUS SEEDS...
   local target=$1 corpus=$2; shift 2
   echo "== fuzz $target for ${seconds}s"
-  build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=build-fuzz/findings/$target- -print_final_stats=1 "$corpus" "$@" \
     2>&1 | tail -n 12 || status=1
 }

@@ -22,12 +22,14 @@ struct Walker {
   void take(std::string& dest, std::string_view text, bool& truncated) {
     std::uint64_t room = limits.max_message_text > total ? limits.max_message_text - total : 0;
     room = std::min<std::uint64_t>(room, limits.max_part_text);
-    if (text.size() > room) {
-      text = text.substr(0, static_cast<std::size_t>(room));
+    std::uint64_t separator = dest.empty() || text.empty() ? 0 : 1;  // counts like the text
+    if (text.size() + separator > room) {
+      text = text.substr(0, static_cast<std::size_t>(room > separator ? room - separator : 0));
       truncated = true;
     }
-    total += text.size();
-    if (!dest.empty() && !text.empty()) dest += '\n';
+    if (text.empty()) return;
+    total += text.size() + separator;
+    if (separator) dest += '\n';
     dest.append(text);
   }
 

@@ -701,3 +701,14 @@ TEST(ExtractKind, ByTypeThenByNameForGenericTypes) {
   EXPECT_EQ(extract::kind_of("text/csv", ""), Kind::kText);
   EXPECT_EQ(extract::kind_of("", "data.csv"), Kind::kText);
 }
+
+// Found by index_fuzz: the line breaks between many parts counted against no limit.
+TEST(MessageText, ManyPartsStayWithinTheMessageLimit) {
+  std::string m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
+  for (int i = 0; i < 500; ++i) m += "--b\r\nContent-Type: text/plain\r\n\r\nabc\r\n";
+  m += "--b--\r\n";
+  index::TextLimits limits{4096, 1000};
+  index::MessageText mt = index::read_message(m, limits);
+  EXPECT_LE(mt.body.size(), 1000u);
+  EXPECT_TRUE(mt.truncated);
+}
