@@ -110,6 +110,11 @@ int serve() {
   std::set_terminate(on_terminate);
   ::signal(SIGXCPU, on_cpu_limit);
   ::signal(SIGPIPE, SIG_IGN);
+  try {
+    extract::write_ready(1);
+  } catch (const std::exception&) {
+    return 0;
+  }
   for (;;) {
     extract::Request req;
     if (!extract::read_request(0, req, kMaxRequest)) return 0;

@@ -188,6 +188,12 @@ std::unique_ptr<Pool::Worker> Pool::take() {
   auto w = std::make_unique<Worker>();
   w->pid = pid;
   w->fd = sv[0];
+  // The worker says it is up (one byte) once inside its sandbox: no byte means the sandbox or
+  // the program could not start, which is not the fault of any attachment.
+  if (!read_ready(w->fd, std::chrono::steady_clock::now() + std::chrono::seconds(30))) {
+    w->reap();
+    return nullptr;
+  }
   return w;
 }
 
@@ -238,17 +244,8 @@ Response Pool::extract(std::string_view mime_type, std::string_view filename,
     ::kill(-w->pid, SIGKILL);
     ::kill(w->pid, SIGKILL);
   }
-  int status = w->reap();
-  if (timed_out) {
-    resp.reason = "timeout";
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-    resp.reason = "sandbox-unavailable";
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
-             opts_.sandbox == Sandbox::kBubblewrap) {
-    resp.reason = "sandbox-unavailable";  // bwrap refused to set up the namespaces
-  } else {
-    resp.reason = "crashed";
-  }
+  w->reap();
+  resp.reason = timed_out ? "timeout" : "crashed";
   give_back(nullptr);
   return resp;
 }

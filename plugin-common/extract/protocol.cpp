@@ -97,6 +97,15 @@ void write_request(int fd, const Request& r) {
   send_all(fd, tail);
 }
 
+void write_ready(int fd) {
+  send_all(fd, "R");
+}
+
+bool read_ready(int fd, Clock::time_point deadline) {
+  char c = 0;
+  return read_exact(fd, &c, 1, deadline) && c == 'R';
+}
+
 std::string encode_response(const Response& r) {
   std::string out;
   put(out, std::to_string(static_cast<int>(r.status)));

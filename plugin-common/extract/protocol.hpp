@@ -39,6 +39,10 @@ bool read_response(int fd, Response& out, std::uint64_t max_bytes,
                    std::chrono::steady_clock::time_point deadline);
 void write_response(int fd, const Response& r);
 
+// The worker's first byte on its output, once it runs: "ready".
+void write_ready(int fd);
+bool read_ready(int fd, std::chrono::steady_clock::time_point deadline);
+
 // The text of one failure frame, for writers that cannot allocate (a signal handler).
 std::string encode_response(const Response& r);
 

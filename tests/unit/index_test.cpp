@@ -712,3 +712,15 @@ TEST(MessageText, ManyPartsStayWithinTheMessageLimit) {
   EXPECT_LE(mt.body.size(), 1000u);
   EXPECT_TRUE(mt.truncated);
 }
+
+TEST(ExtractPool, AWorkerThatCannotStartIsSandboxUnavailable) {
+  extract::PoolOptions o = options().extract;
+  o.worker_path = "/nonexistent/postjournal-extract";
+  extract::Pool pool(o);
+  auto r = pool.extract("application/pdf", "a.pdf", "%PDF-1.4");
+  EXPECT_EQ(r.status, extract::Status::kFailed);
+  EXPECT_EQ(r.reason, "sandbox-unavailable");
+  o.sandbox = extract::Sandbox::kNone;  // without bubblewrap too
+  extract::Pool direct(o);
+  EXPECT_EQ(direct.extract("application/pdf", "a.pdf", "%PDF-1.4").reason, "sandbox-unavailable");
+}
