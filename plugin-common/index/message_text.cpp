@@ -21,7 +21,11 @@ struct Walker {
   // Appends text to `dest`, within the per-part and per-message limits.
   void take(std::string& dest, std::string_view text, bool& truncated) {
     std::uint64_t room = limits.max_message_text > total ? limits.max_message_text - total : 0;
-    room = std::min<std::uint64_t>(room, limits.max_part_text);
+    // The per-part limit is on what `dest` holds in all: a nested message adds to its text in
+    // several pieces.
+    std::uint64_t part_room =
+        limits.max_part_text > dest.size() ? limits.max_part_text - dest.size() : 0;
+    room = std::min<std::uint64_t>(room, part_room);
     std::uint64_t separator = dest.empty() || text.empty() ? 0 : 1;  // counts like the text
     if (text.size() + separator > room) {
       text = text.substr(0, static_cast<std::size_t>(room > separator ? room - separator : 0));
