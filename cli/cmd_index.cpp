@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 
@@ -247,37 +248,45 @@ int run_export_query(const Context& ctx, const Args& args) {
   std::string query = args.value("query").value_or("");
   std::uint64_t n = 0, bytes = 0;
   try {
-    if (mbox) {
-      util::AtomicFile file(*out, 0640);
-      util::AtomicFile manifest(*out + ".manifest.tsv", 0640);
-      archive::MboxWriter w([&file](std::string_view p) { file.write(p); });
+    // Every hit still in the archive, in delivery order, written by `write` and listed in the
+    // manifest; the manifest appears only when the whole export did.
+    auto export_hits = [&](const std::string& manifest_path,
+                           const std::function<void(const archive::Delivery&)>& write,
+                           const std::function<void()>& finish) {
+      util::AtomicFile manifest(manifest_path, 0640);
       s->for_each(query, [&](std::uint64_t seq) {
         auto d = a->get(seq);
         if (!d) return;  // removed since it was indexed
-        w.begin(mbox_sender(*d), d->transport.received);
-        stream_raw(*a, *d, 0, d->size, [&w](std::string_view p) { w.write(p); });
-        w.end();
+        write(*d);
         manifest.write(manifest_line(*tenant, *d));
         ++n;
         bytes += d->size;
       });
-      file.commit();
+      finish();  // the export itself is complete before its manifest appears
       manifest.commit();
+    };
+    if (mbox) {
+      util::AtomicFile file(*out, 0640);
+      archive::MboxWriter w([&file](std::string_view p) { file.write(p); });
+      export_hits(
+          *out + ".manifest.tsv",
+          [&](const archive::Delivery& d) {
+            w.begin(mbox_sender(d), d.transport.received);
+            stream_raw(*a, d, 0, d.size, [&w](std::string_view p) { w.write(p); });
+            w.end();
+          },
+          [&] { file.commit(); });
     } else {
       std::filesystem::create_directories(*dir);
-      util::AtomicFile manifest(*dir + "/MANIFEST.tsv", 0640);
-      s->for_each(query, [&](std::uint64_t seq) {
-        auto d = a->get(seq);
-        if (!d) return;
-        std::string id = archive::DeliveryId{*tenant, seq}.str();
-        util::AtomicFile eml(*dir + "/" + id + ".eml", 0640);
-        stream_raw(*a, *d, 0, d->size, [&eml](std::string_view p) { eml.write(p); });
-        eml.commit();
-        manifest.write(manifest_line(*tenant, *d));
-        ++n;
-        bytes += d->size;
-      });
-      manifest.commit();
+      export_hits(
+          *dir + "/MANIFEST.tsv",
+          [&](const archive::Delivery& d) {
+            std::string id = archive::DeliveryId{*tenant, d.seq}.str();
+            util::AtomicFile eml(*dir + "/" + id + ".eml", 0640);
+            stream_raw(*a, d, 0, d.size, [&eml](std::string_view p) { eml.write(p); });
+            eml.commit();
+          },
+          [] {});
     }
   } catch (const index::QueryError& e) {
     throw UsageError(e.what());
