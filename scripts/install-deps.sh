@@ -10,6 +10,8 @@ packages=(
   g++ make cmake pkg-config ccache clang-format
   # libraries (each wrapped by one module of plugin-common)
   liblmdb-dev libyaml-cpp-dev libssl-dev libspf2-dev libmilter-dev libvmime-dev ca-certificates
+  # compression of stored mail (compress/)
+  libzstd-dev
   # full-text index (index/) and its sandboxed extractor worker (extractor/)
   libxapian-dev libpoppler-cpp-dev libzip-dev
   # what the extractor runs: the sandbox and the programs for DOC/XLS/PPT, RTF, TNEF
