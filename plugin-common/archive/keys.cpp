@@ -39,6 +39,19 @@ std::string chunk(const util::Digest& sha, std::uint32_t index) {
   return k;
 }
 
+std::string piece_prefix(std::uint64_t blob_id, std::uint32_t chunk) {
+  std::string k;
+  util::put_be64(k, blob_id);
+  util::put_be32(k, chunk);
+  return k;
+}
+
+std::string piece(std::uint64_t blob_id, std::uint32_t chunk, std::uint8_t piece) {
+  std::string k = piece_prefix(blob_id, chunk);
+  k.push_back(static_cast<char>(piece));
+  return k;
+}
+
 std::string content(const util::Digest& sha, std::uint64_t s) {
   std::string k(util::as_bytes(sha));
   util::put_be64(k, s);

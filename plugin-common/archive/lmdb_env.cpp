@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -10,11 +11,15 @@
 #include <mutex>
 #include <type_traits>
 
+#include "archive/maintenance.hpp"
+
 namespace postjournal::archive {
 
 namespace {
 constexpr std::string_view kVersionKey = "version";
-constexpr std::string_view kArchiveVersion = "1";
+// Format 1: before storage v2. Format 2 adds version-2 blob rows and `pieces`; a format-1
+// archive is written in format 2 from its first new blob on (store_write.cpp).
+constexpr std::string_view kArchiveVersion = "2";
 
 static_assert(std::is_same_v<MDB_dbi, Dbi>);
 
@@ -189,7 +194,7 @@ void Environment::close_locked() {
 void Environment::open_locked() {
   check_lmdb(mdb_env_create(&env_), "mdb_env_create");
   try {
-    check_lmdb(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
+    check_lmdb(mdb_env_set_maxdbs(env_, 32), "mdb_env_set_maxdbs");
     check_lmdb(mdb_env_set_mapsize(env_, std::min(opts_.initial_map_size, opts_.max_map_size)),
                "mdb_env_set_mapsize");
     bool kv = opts_.schema == EnvOptions::Schema::kKeyValue;
@@ -221,19 +226,84 @@ void Environment::open_locked() {
     dbs_.audit = open("audit");
     dbs_.texts = open("texts");
     dbs_.text_refs = open("text_refs");
+    dbs_.pieces = open("pieces");
     auto version = txn.get(dbs_.meta, kVersionKey);
     if (!version) {
       txn.put(dbs_.meta, kVersionKey, kArchiveVersion);
-    } else if (*version != kArchiveVersion) {
+    } else if (*version != kArchiveVersion && *version != "1") {
       throw std::runtime_error("archive " + dir_ + " has format version " + std::string(*version) +
                                ", this program understands version " +
                                std::string(kArchiveVersion) + "; upgrade postjournal");
     }
     txn.commit();
+    if (!announced_.valid()) announced_ = announce_open(dir_);
+    struct stat st {};
+    if (::stat((dir_ + "/data.mdb").c_str(), &st) == 0) inode_ = st.st_ino;
   } catch (...) {
     close_locked();
     throw;
   }
+}
+
+bool Environment::replaced() const {
+  if (opts_.schema != EnvOptions::Schema::kArchive) return false;
+  struct stat st {};
+  return ::stat((dir_ + "/data.mdb").c_str(), &st) == 0 && st.st_ino != inode_;
+}
+
+int Environment::format_version() const {
+  auto r = begin_read();
+  auto v = r.txn.get(dbs_.meta, kVersionKey);
+  return v && *v == "1" ? 1 : 2;
+}
+
+std::size_t Environment::page_size() const {
+  std::shared_lock lock(lock_);
+  MDB_stat st{};
+  check_lmdb(mdb_env_stat(env_, &st), "mdb_env_stat");
+  return st.ms_psize;
+}
+
+std::size_t Environment::inline_max(std::size_t key_size) const {
+  // LMDB (mdb.c): a node goes to overflow pages when NODESIZE (8) + key + data exceeds
+  // me_nodemax = (((psize - PAGEHDRSZ (16)) / MDB_MINKEYS (2)) & -2) - sizeof(indx_t) (2).
+  std::size_t nodemax = (((page_size() - 16) / 2) & ~std::size_t{1}) - 2;
+  return nodemax - 8 - key_size;
+}
+
+std::uint64_t Environment::last_txnid() const {
+  std::shared_lock lock(lock_);
+  MDB_envinfo info{};
+  check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
+  return info.me_last_txnid;
+}
+
+std::vector<DbStats> Environment::db_stats() const {
+  auto r = begin_read();
+  std::vector<DbStats> out;
+  auto add = [&](const char* name, MDB_dbi dbi) {
+    MDB_stat st{};
+    check_lmdb(mdb_stat(r.txn.get(), dbi, &st), "mdb_stat");
+    out.push_back({name, st.ms_entries, st.ms_branch_pages, st.ms_leaf_pages,
+                   st.ms_overflow_pages});
+  };
+  if (opts_.schema == EnvOptions::Schema::kKeyValue) {
+    add("main", dbs_.meta);
+    return out;
+  }
+  const std::pair<const char*, Dbi> all[] = {
+      {"meta", dbs_.meta},         {"deliveries", dbs_.deliveries}, {"chain", dbs_.chain},
+      {"contents", dbs_.contents}, {"blobs", dbs_.blobs},           {"chunks", dbs_.chunks},
+      {"pieces", dbs_.pieces},     {"by_time", dbs_.by_time},       {"by_msgid", dbs_.by_msgid},
+      {"by_addr", dbs_.by_addr},   {"by_content", dbs_.by_content}, {"fetched", dbs_.fetched},
+      {"tombstones", dbs_.tombstones}, {"audit", dbs_.audit},       {"texts", dbs_.texts},
+      {"text_refs", dbs_.text_refs}};
+  for (const auto& [name, dbi] : all) add(name, dbi);
+  MDB_stat main{};
+  check_lmdb(mdb_stat(r.txn.get(), 0, &main), "mdb_stat");  // the database of names
+  out.push_back({"(names)", main.ms_entries, main.ms_branch_pages, main.ms_leaf_pages,
+                 main.ms_overflow_pages});
+  return out;
 }
 
 void Environment::adopt_foreign_growth() {
@@ -242,10 +312,23 @@ void Environment::adopt_foreign_growth() {
 }
 
 Environment::ReadTxn Environment::begin(unsigned flags) const {
+  auto* self = const_cast<Environment*>(this);
+  std::shared_ptr<void> guard;
+  bool archive = opts_.schema == EnvOptions::Schema::kArchive;
+  if (archive && (flags & MDB_RDONLY) == 0) {
+    guard = commit_guard(dir_);      // throws ArchiveBusy during maintenance
+    if (replaced()) self->reopen();  // the writer holds no transaction when it begins one
+  } else if (archive && replaced()) {
+    std::unique_lock lock(lock_, std::try_to_lock);  // not while this process reads
+    if (lock.owns_lock()) {
+      self->close_locked();
+      self->open_locked();
+    }
+  }
   for (;;) {
     std::shared_lock lock(lock_);
     try {
-      return ReadTxn{std::move(lock), Txn(env_, nullptr, flags)};
+      return ReadTxn{guard, std::move(lock), Txn(env_, nullptr, flags)};
     } catch (const LmdbError& e) {
       if (e.code() != MDB_MAP_RESIZED) throw;
     }

@@ -9,6 +9,12 @@
 // growth and reopen (which LMDB allows only with no transaction open in the process) can take
 // the lock exclusively. Write transactions are opened by the archive's single writer thread.
 // Errors: every failing LMDB call throws LmdbError with LMDB's code and the operation's name.
+//
+// Archives (Schema::kArchive) follow the maintenance protocol (maintenance.hpp): each write
+// transaction holds the tenant's maintenance lock shared until it ends (ArchiveBusy while
+// maintenance holds it), and an environment whose data.mdb was replaced (by `migrate`) is
+// reopened before the next write, and before the next read when no transaction of this process
+// is open.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "util/file.hpp"
 
 struct MDB_env;
 struct MDB_txn;
@@ -101,6 +110,15 @@ struct Databases {
   // The full-text indexer's cache of text extracted from attachments (text_cache.hpp):
   Dbi texts = 0;      // attachment sha256 -> opaque value written by the indexer
   Dbi text_refs = 0;  // 'c' content sha + attachment sha, 'a' attachment sha + content sha -> ""
+  // Storage v2 (storage.hpp): the stored chunks of version-2 blobs.
+  Dbi pieces = 0;  // keys::piece(blob id, chunk, piece) -> bytes
+};
+
+// Page use of one database (mdb_stat -a): for the layout benchmark and `postjournal status`.
+struct DbStats {
+  std::string name;
+  std::uint64_t entries = 0;
+  std::uint64_t branch_pages = 0, leaf_pages = 0, overflow_pages = 0;
 };
 
 struct EnvOptions {
@@ -125,6 +143,7 @@ class Environment {
   const std::string& dir() const { return dir_; }
 
   struct ReadTxn {
+    std::shared_ptr<void> guard;  // the maintenance lock, shared (write transactions only)
     std::shared_lock<std::shared_mutex> lock;
     Txn txn;
   };
@@ -140,6 +159,13 @@ class Environment {
   // Closes and reopens the environment (after MDB_PANIC). Takes the exclusive lock.
   void reopen();
   std::uint64_t map_size() const;
+  // The format version in meta (1: before storage v2; 2).
+  int format_version() const;
+  std::size_t page_size() const;
+  // The largest value that LMDB keeps in a leaf page under a key of key_size bytes.
+  std::size_t inline_max(std::size_t key_size) const;
+  std::uint64_t last_txnid() const;  // changes with every commit that changed something
+  std::vector<DbStats> db_stats() const;
   // Drops the map's pages from this process's resident set (they stay in the page cache): a
   // sequential reader of the whole archive (the indexer) would otherwise count every page of it.
   void drop_mapped_pages();
@@ -159,8 +185,12 @@ class Environment {
   void close_locked();
   void adopt_foreign_growth();
 
+  bool replaced() const;  // data.mdb is not the file this environment opened
+
   std::string dir_;
   EnvOptions opts_;
+  util::UniqueFd announced_;
+  unsigned long inode_ = 0;
   mutable std::shared_mutex lock_;
   MDB_env* env_ = nullptr;
   Databases dbs_;

@@ -108,20 +108,18 @@ std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
   return out;
 }
 
-bool read_blob(const Txn& txn, const Databases& dbs, const util::Digest& sha, std::uint64_t offset,
-               std::uint64_t length, const std::function<void(std::string_view)>& sink) {
-  auto hv = txn.get(dbs.blobs, util::as_bytes(sha));
-  if (!hv) return false;
-  auto h = decode_blob_header(*hv);
-  if (!h) throw std::runtime_error("blob " + util::to_hex(sha) + ": corrupt header");
-  std::uint64_t end = std::min(h->size, offset + length);
+namespace {
+
+void read_v1_blob(const Txn& txn, const Databases& dbs, const util::Digest& sha, const BlobRow& h,
+                  std::uint64_t offset, std::uint64_t end,
+                  const std::function<void(std::string_view)>& sink) {
   for (std::uint64_t pos = offset; pos < end;) {
-    auto index = static_cast<std::uint32_t>(pos / h->chunk_size);
+    auto index = static_cast<std::uint32_t>(pos / h.chunk_size);
     auto chunk = txn.get(dbs.chunks, keys::chunk(sha, index));
-    std::uint64_t chunk_start = std::uint64_t{index} * h->chunk_size;
+    std::uint64_t chunk_start = std::uint64_t{index} * h.chunk_size;
     if (!chunk || chunk->size() <= pos - chunk_start) {
-      throw std::runtime_error("blob " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
-                               " is missing or short");
+      throw StoredBytesError("blob " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
+                             " is missing or short");
     }
     std::string_view piece = chunk->substr(static_cast<std::size_t>(pos - chunk_start));
     piece =
@@ -129,24 +127,82 @@ bool read_blob(const Txn& txn, const Databases& dbs, const util::Digest& sha, st
     sink(piece);
     pos += piece.size();
   }
+}
+
+void read_v2_blob(const Txn& txn, const Databases& dbs, const Storage& storage,
+                  const util::Digest& sha, const BlobRow& row, std::uint64_t offset,
+                  std::uint64_t end, const std::function<void(std::string_view)>& sink) {
+  Cursor c(txn, dbs.pieces);
+  for (std::uint64_t pos = offset; pos < end;) {
+    auto index = static_cast<std::uint32_t>(pos / row.chunk_size);
+    std::uint64_t chunk_start = std::uint64_t{index} * row.chunk_size;
+    std::uint64_t chunk_len = std::min<std::uint64_t>(row.chunk_size, row.size - chunk_start);
+    std::string prefix = keys::piece_prefix(row.id, index);
+    std::string joined;
+    std::string_view stored;
+    int pieces = 0;
+    for (bool ok = c.seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix;
+         ok = c.next()) {
+      if (pieces++ == 0) {
+        stored = c.value();
+      } else {
+        if (pieces == 2) joined.assign(stored);
+        joined.append(c.value());
+        stored = joined;
+      }
+    }
+    if (pieces == 0) {
+      throw StoredBytesError("blob " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
+                             " is missing");
+    }
+    std::string plain = storage.decode_chunk(row, sha, index, stored);
+    if (plain.size() != chunk_len) {
+      throw StoredBytesError("blob " + util::to_hex(sha) + ": chunk " + std::to_string(index) +
+                             " has " + std::to_string(plain.size()) + " bytes, not " +
+                             std::to_string(chunk_len));
+    }
+    std::string_view piece = std::string_view(plain).substr(
+        static_cast<std::size_t>(pos - chunk_start),
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk_start + chunk_len, end) - pos));
+    sink(piece);
+    pos += piece.size();
+  }
+}
+
+}  // namespace
+
+bool read_blob(const Txn& txn, const Databases& dbs, const Storage& storage,
+               const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
+               const std::function<void(std::string_view)>& sink) {
+  auto hv = txn.get(dbs.blobs, util::as_bytes(sha));
+  if (!hv) return false;
+  auto h = decode_blob_row(*hv);
+  if (!h) throw StoredBytesError("blob " + util::to_hex(sha) + ": corrupt header");
+  if (!h->complete) return false;
+  std::uint64_t end = std::min(h->size, offset + length);
+  if (h->version == 1) {
+    read_v1_blob(txn, dbs, sha, *h, offset, end, sink);
+  } else {
+    read_v2_blob(txn, dbs, storage, sha, *h, offset, end, sink);
+  }
   return true;
 }
 
-bool read_content(const Txn& txn, const Databases& dbs, const util::Digest& sha,
-                  std::uint64_t offset, std::uint64_t length,
+bool read_content(const Txn& txn, const Databases& dbs, const Storage& storage,
+                  const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
                   const std::function<void(std::string_view)>& sink) {
   auto hv = txn.get(dbs.contents, util::as_bytes(sha));
   if (!hv) return false;
   auto h = decode_content_header(*hv);
-  if (!h) throw std::runtime_error("content " + util::to_hex(sha) + ": corrupt header");
+  if (!h) throw StoredBytesError("content " + util::to_hex(sha) + ": corrupt header");
   std::uint64_t end = std::min(h->size, offset + length);
   for (const auto& s : h->segments) {
     std::uint64_t s_end = s.offset + s.size;
     if (s_end <= offset || s.offset >= end) continue;
     std::uint64_t from = std::max(offset, s.offset) - s.offset;
     std::uint64_t to = std::min(end, s_end) - s.offset;
-    if (!read_blob(txn, dbs, s.sha, from, to - from, sink)) {
-      throw std::runtime_error("content " + util::to_hex(sha) + ": segment blob " +
+    if (!read_blob(txn, dbs, storage, s.sha, from, to - from, sink)) {
+      throw StoredBytesError("content " + util::to_hex(sha) + ": segment blob " +
                                util::to_hex(s.sha) + " is missing");
     }
   }

@@ -13,6 +13,7 @@
 
 #include "archive/delivery.hpp"
 #include "archive/lmdb_env.hpp"
+#include "archive/storage.hpp"
 
 namespace postjournal::archive {
 
@@ -41,14 +42,18 @@ std::vector<Delivery> list_deliveries(const Txn& txn, const Databases& dbs, cons
 std::vector<Delivery> search_deliveries(const Txn& txn, const Databases& dbs,
                                         const TenantId& tenant, const SearchQuery& q);
 
-// Calls sink with the bytes [offset, offset+length) of one blob; false when it is not stored.
-bool read_blob(const Txn& txn, const Databases& dbs, const util::Digest& sha, std::uint64_t offset,
-               std::uint64_t length, const std::function<void(std::string_view)>& sink);
+// Calls sink with the bytes [offset, offset+length) of one blob (either format), decoded with
+// `storage` (storage.hpp); false when it is not stored (or not completely). Throws
+// StoredBytesError when a chunk is missing, short or does not decode, KeyError when its key is
+// missing or wrong.
+bool read_blob(const Txn& txn, const Databases& dbs, const Storage& storage,
+               const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
+               const std::function<void(std::string_view)>& sink);
 
 // Calls sink with the stored bytes [offset, offset+length) of a content, in order. Returns false
-// when the content is not stored. Throws std::runtime_error when a chunk is missing.
-bool read_content(const Txn& txn, const Databases& dbs, const util::Digest& sha,
-                  std::uint64_t offset, std::uint64_t length,
+// when the content is not stored. Throws as read_blob does, and when a segment is missing.
+bool read_content(const Txn& txn, const Databases& dbs, const Storage& storage,
+                  const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
                   const std::function<void(std::string_view)>& sink);
 
 }  // namespace postjournal::archive

@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 
+#include <set>
 #include <stdexcept>
 
 #include "archive/chain.hpp"
@@ -9,6 +10,7 @@
 #include "archive/keys.hpp"
 #include "archive/query.hpp"
 #include "archive/record_codec.hpp"
+#include "archive/store_write.hpp"
 #include "archive/text_cache.hpp"
 
 namespace postjournal::archive {
@@ -36,7 +38,8 @@ bool content_in_use(const Txn& txn, const Databases& dbs, const TenantId& tenant
   return false;
 }
 
-bool blob_in_use(const Txn& txn, const Databases& dbs, const util::Digest& blob) {
+// Format-1 blobs carry no count of their users: a scan of every content decides.
+bool v1_blob_in_use(const Txn& txn, const Databases& dbs, const util::Digest& blob) {
   Cursor c(txn, dbs.contents);
   for (bool ok = c.first(); ok; ok = c.next()) {
     auto h = decode_content_header(c.value());
@@ -48,26 +51,43 @@ bool blob_in_use(const Txn& txn, const Databases& dbs, const util::Digest& blob)
   return false;
 }
 
-void remove_blob(Txn& txn, const Databases& dbs, const util::Digest& sha) {
-  auto hv = txn.get(dbs.blobs, util::as_bytes(sha));
-  if (!hv) return;
-  auto h = decode_blob_header(*hv);
-  if (!h) return;
-  for (std::uint32_t i = 0; i < h->chunk_count; ++i) txn.del(dbs.chunks, keys::chunk(sha, i));
+void remove_blob(Txn& txn, const Databases& dbs, const util::Digest& sha, const BlobRow& row) {
+  if (row.version == 1) {
+    for (std::uint32_t i = 0; i < row.chunk_count; ++i) txn.del(dbs.chunks, keys::chunk(sha, i));
+  } else {
+    delete_pieces(txn, dbs, row.id);
+  }
   txn.del(dbs.blobs, util::as_bytes(sha));
 }
 
-void remove_content(Txn& txn, const Databases& dbs, const TenantId& tenant,
-                    const util::Digest& sha) {
-  if (content_in_use(txn, dbs, tenant, sha)) return;
+// The removed delivery no longer uses the blobs of its content: each version-2 blob counts one
+// live user less and goes at zero; the content goes when no delivery has these bytes, and then
+// its format-1 blobs that no other content uses.
+void release_content(Txn& txn, const Databases& dbs, const TenantId& tenant,
+                     const util::Digest& sha) {
   auto hv = txn.get(dbs.contents, util::as_bytes(sha));
   if (!hv) return;
   auto h = decode_content_header(*hv);
+  std::set<util::Digest> blobs;
+  if (h) {
+    for (const auto& s : h->segments) blobs.insert(s.sha);
+  }
+  for (const auto& b : blobs) {
+    auto row = blob_row(txn, dbs, b);
+    if (!row || row->version == 1) continue;
+    if (row->live > 0) row->live--;
+    if (row->live == 0) {
+      remove_blob(txn, dbs, b, *row);
+    } else {
+      put_blob_row(txn, dbs, b, *row);
+    }
+  }
+  if (content_in_use(txn, dbs, tenant, sha)) return;
   txn.del(dbs.contents, util::as_bytes(sha));
   drop_cached_texts(txn, dbs, sha);
-  if (!h) return;
-  for (const auto& s : h->segments) {
-    if (!blob_in_use(txn, dbs, s.sha)) remove_blob(txn, dbs, s.sha);
+  for (const auto& b : blobs) {
+    auto row = blob_row(txn, dbs, b);
+    if (row && row->version == 1 && !v1_blob_in_use(txn, dbs, b)) remove_blob(txn, dbs, b, *row);
   }
 }
 
@@ -127,7 +147,7 @@ Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant,
         keys::fetched(d.transport.source, d.transport.fetch_server, d.transport.fetch_uid);
     if (auto v = txn.get(dbs.fetched, k); v && *v == seq_key) txn.del(dbs.fetched, k);
   }
-  remove_content(txn, dbs, tenant, d.content_sha256);
+  release_content(txn, dbs, tenant, d.content_sha256);
 
   entry.delivery = id;
   entry.content_sha256 = d.content_sha256;

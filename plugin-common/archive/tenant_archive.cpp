@@ -4,18 +4,24 @@
 
 #include "archive/keys.hpp"
 #include "archive/removal.hpp"
+#include "archive/store_write.hpp"
 #include "archive/text_cache.hpp"
 #include "util/file.hpp"
 
 namespace postjournal::archive {
 
 TenantArchive::TenantArchive(const std::string& root, TenantId tenant, const ArchiveOptions& opts)
-    : tenant_(std::move(tenant)) {
+    : tenant_(std::move(tenant)), storage_(tenant_, opts.storage) {
   std::string dir = root + "/" + tenant_.str();
   util::make_dirs(dir);
   env_ = std::make_unique<Environment>(dir, opts.env);
   util::fsync_dir(dir);
-  writer_ = std::make_unique<Writer>(*env_, opts.writer);
+  writer_ = std::make_unique<Writer>(*env_, storage_, opts.writer);
+}
+
+bool TenantArchive::encrypted() const {
+  auto r = env_->begin_read();
+  return archive_encrypted(r.txn, env_->dbs());
 }
 
 TenantArchive::~TenantArchive() {
@@ -116,28 +122,40 @@ std::vector<std::uint64_t> TenantArchive::removed() const {
 }
 
 std::optional<std::string> TenantArchive::cached_text(const util::Digest& attachment) const {
-  auto r = env_->begin_read();
-  return archive::cached_text(r.txn, env_->dbs(), attachment);
+  std::optional<std::string> stored;
+  {
+    auto r = env_->begin_read();
+    stored = archive::cached_text(r.txn, env_->dbs(), attachment);
+  }
+  if (!stored) return std::nullopt;
+  return storage_.open_text(attachment, *stored);
 }
 
 void TenantArchive::cache_texts(const util::Digest& content,
                                 const std::vector<std::pair<util::Digest, std::string>>& texts) {
   if (texts.empty()) return;
   std::uint64_t bytes = 0;
-  for (const auto& t : texts) bytes += t.second.size() + 200;
+  std::vector<std::pair<util::Digest, std::string>> sealed;
+  for (const auto& t : texts) {
+    bytes += t.second.size() + 200;
+    sealed.emplace_back(t.first, storage_.seal_text(t.first, t.second));
+  }
   env_->reserve(bytes);
-  env_->write([&](Txn& txn) { put_cached_texts(txn, env_->dbs(), content, texts); });
+  env_->write([&](Txn& txn) {
+    note_storage(txn, env_->dbs(), storage_);
+    put_cached_texts(txn, env_->dbs(), content, sealed);
+  });
 }
 
 bool TenantArchive::read(const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
                          const std::function<void(std::string_view)>& sink) const {
   auto r = env_->begin_read();
-  return read_content(r.txn, env_->dbs(), sha, offset, length, sink);
+  return read_content(r.txn, env_->dbs(), storage_, sha, offset, length, sink);
 }
 
 VerifyReport TenantArchive::verify() const {
   auto r = env_->begin_read();
-  return verify_archive(r.txn, env_->dbs(), tenant_);
+  return verify_archive(r.txn, env_->dbs(), storage_);
 }
 
 Delivery TenantArchive::remove(std::uint64_t seq, AuditEntry& entry) {

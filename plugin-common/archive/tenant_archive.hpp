@@ -1,7 +1,9 @@
 // One tenant's archive (or the No Tenant queue): the LMDB environment in <root>/<tenant>/ and its
 // group-commit writer. Obtain instances from the Registry, which guarantees one per directory per
 // process. store() blocks until the delivery is durably committed (or failed); reads run in their
-// own read transaction and see a consistent snapshot. Thread-safe.
+// own read transaction and see a consistent snapshot. Stored bytes are encoded as
+// ArchiveOptions::storage says (storage.hpp); reading needs the tenant's key file only for
+// encrypted bytes. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -22,6 +24,7 @@ namespace postjournal::archive {
 struct ArchiveOptions {
   EnvOptions env;
   WriterOptions writer;
+  StorageOptions storage;
 };
 
 class TenantArchive {
@@ -31,6 +34,11 @@ class TenantArchive {
   ~TenantArchive();
 
   const TenantId& tenant() const { return tenant_; }
+  const Storage& storage() const { return storage_; }
+  // Whether the archive holds encrypted mail (meta), and its format version (1 or 2).
+  bool encrypted() const;
+  int format_version() const { return env_->format_version(); }
+  std::vector<DbStats> db_stats() const { return env_->db_stats(); }
 
   std::future<StoreResult> submit(Delivery d, MessageBytes bytes, SubmitOptions opts = {});
   StoreResult store(Delivery d, MessageBytes bytes, SubmitOptions opts = {}) {
@@ -66,6 +74,7 @@ class TenantArchive {
   void cache_texts(const util::Digest& content,
                    const std::vector<std::pair<util::Digest, std::string>>& texts);
   // Streams [offset, offset+length) of the stored bytes; false when the content is unknown.
+  // Throws StoredBytesError / KeyError (storage.hpp) when they cannot be decoded.
   bool read(const util::Digest& sha, std::uint64_t offset, std::uint64_t length,
             const std::function<void(std::string_view)>& sink) const;
   VerifyReport verify() const;
@@ -82,6 +91,7 @@ class TenantArchive {
 
  private:
   TenantId tenant_;
+  Storage storage_;
   std::unique_ptr<Environment> env_;
   std::unique_ptr<Writer> writer_;
 };

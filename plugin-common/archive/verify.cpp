@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "archive/chain.hpp"
 #include "archive/content_layout.hpp"
@@ -17,8 +18,9 @@ namespace {
 
 // Every blob re-hashes to its key; every content's segments exist and their concatenation
 // re-hashes to the content's key.
-void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
-                     const std::map<util::Digest, std::string>& first_user) {
+void verify_contents(const Txn& txn, const Databases& dbs, const Storage& storage,
+                     VerifyReport& report, const std::map<util::Digest, std::string>& first_user,
+                     const std::map<util::Digest, std::uint64_t>& users) {
   auto digest_of = [](std::string_view key) {
     util::Digest d{};
     if (key.size() == d.size())
@@ -30,19 +32,50 @@ void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
     auto it = first_user.find(sha);
     return it == first_user.end() ? where : it->second + " (" + where + ")";
   };
+  // Live users each version-2 blob should count: the deliveries of every content it is in.
+  std::map<util::Digest, std::uint64_t> expected;
+  {
+    Cursor c(txn, dbs.contents);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+      auto header = decode_content_header(c.value());
+      auto n = users.find(digest_of(c.key()));
+      if (!header || n == users.end()) continue;
+      std::set<util::Digest> blobs;
+      for (const auto& s : header->segments) blobs.insert(s.sha);
+      for (const auto& b : blobs) expected[b] += n->second;
+    }
+  }
   {
     Cursor c(txn, dbs.blobs);
     for (bool ok = c.first(); ok; ok = c.next()) {
       util::Digest sha = digest_of(c.key());
-      auto header = decode_blob_header(c.value());
+      auto header = decode_blob_row(c.value());
       if (c.key().size() != sha.size() || !header) {
         report.problems.push_back({name("blob", sha), "blob key or header is corrupt"});
         continue;
       }
+      if (!header->complete) continue;  // an interrupted write: no delivery refers to it
+      if (header->version == 1) {
+        ++report.blobs_v1;
+      } else if (header->encrypted) {
+        ++report.blobs_encrypted;
+      } else {
+        ++report.blobs_clear;
+      }
+      if (header->version == 2) {
+        auto e = expected.find(sha);
+        std::uint64_t want = e == expected.end() ? 0 : e->second;
+        if (header->live != want) {
+          report.problems.push_back({name("blob", sha), "counts " + std::to_string(header->live) +
+                                                            " live deliveries, " +
+                                                            std::to_string(want) + " use it"});
+        }
+      }
+      if (header->key_destroyed) continue;  // erased: nothing left to check
       util::Sha256 h;
       std::uint64_t seen = 0;
       try {
-        read_blob(txn, dbs, sha, 0, header->size, [&](std::string_view p) {
+        read_blob(txn, dbs, storage, sha, 0, header->size, [&](std::string_view p) {
           h.update(p);
           seen += p.size();
         });
@@ -73,7 +106,8 @@ void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
     }
     util::Sha256 h;
     try {
-      read_content(txn, dbs, sha, 0, header->size, [&](std::string_view p) { h.update(p); });
+      read_content(txn, dbs, storage, sha, 0, header->size,
+                   [&](std::string_view p) { h.update(p); });
     } catch (const std::exception& e) {
       report.problems.push_back({name("content", sha), e.what()});
       continue;
@@ -87,9 +121,11 @@ void verify_contents(const Txn& txn, const Databases& dbs, VerifyReport& report,
 
 }  // namespace
 
-VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId& tenant) {
+VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const Storage& storage) {
+  const TenantId& tenant = storage.tenant();
   VerifyReport report;
   std::map<util::Digest, std::string> first_user;  // content -> first delivery id using it
+  std::map<util::Digest, std::uint64_t> users;     // content -> deliveries with these bytes
   std::optional<ChainHead> head;
   if (auto hv = txn.get(dbs.meta, keys::kHead)) head = decode_head(*hv);
   std::uint64_t last = head ? head->seq : 0;
@@ -113,6 +149,7 @@ VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId
               {id, "its content " + util::to_hex(d.content_sha256) + " is missing"});
         }
         first_user.emplace(d.content_sha256, id);
+        users[d.content_sha256]++;
         first_user.emplace(d.original_sha256, id);
       }
       digest = delivery_digest(*record, d.content_sha256);
@@ -141,7 +178,7 @@ VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const TenantId
     report.problems.push_back({"chain head", "chain head does not match the last link"});
   }
   verify_audit(txn, dbs, report);
-  verify_contents(txn, dbs, report, first_user);
+  verify_contents(txn, dbs, storage, report, first_user, users);
   return report;
 }
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "archive/keys.hpp"
 #include "archive/store_write.hpp"
 #include "util/file.hpp"
 
@@ -31,8 +32,12 @@ StoreResult failure_from(const LmdbError& e, const std::string& dir, std::uint64
 
 }  // namespace
 
-Writer::Writer(Environment& env, WriterOptions opts)
-    : env_(env), opts_(opts), thread_([this] { run(); }) {}
+Writer::Writer(Environment& env, const Storage& storage, WriterOptions opts)
+    : env_(env),
+      storage_(storage),
+      layout_{env.page_size(), env.inline_max(keys::kPieceKeySize)},
+      opts_(opts),
+      thread_([this] { run(); }) {}
 
 Writer::~Writer() {
   {
@@ -45,7 +50,24 @@ Writer::~Writer() {
 
 std::future<StoreResult> Writer::submit(Delivery d, MessageBytes bytes, SubmitOptions opts) {
   std::vector<Segment> segments = plan_segments(bytes, d.envelope);  // hashing: caller's thread
-  Pending p{std::move(d), std::move(bytes), opts, std::move(segments), {}, {}};
+  // Compression and encryption in the caller's thread too, for the blobs not stored yet (a
+  // blob stored meanwhile only costs the work; one removed meanwhile is encoded by the writer).
+  std::vector<EncodedBlob> encoded;
+  try {
+    auto r = env_.begin_read();
+    for (const auto& s : segments) {
+      if (s.size >= kLargeBlob) continue;
+      auto row = blob_row(r.txn, env_.dbs(), s.sha);
+      if (row && (row->version == 1 || row->usable())) continue;
+      encoded.push_back(encode_blob(
+          storage_,
+          bytes.view().substr(static_cast<std::size_t>(s.offset), static_cast<std::size_t>(s.size)),
+          s.sha));
+    }
+  } catch (const std::exception&) {
+    encoded.clear();  // the writer encodes them and reports the error with the batch
+  }
+  Pending p{std::move(d), std::move(bytes), opts, std::move(segments), std::move(encoded), {}, {}};
   auto fut = p.done.get_future();
   {
     std::lock_guard lock(mu_);
@@ -127,16 +149,25 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
 }
 
 int Writer::store_large_blobs(std::deque<Pending>& batch, StoreResult& failure) {
+  constexpr auto kPart = static_cast<std::uint32_t>(kLargeBlob / keys::kChunkSize);
   try {
     for (const auto& p : batch) {
       for (const auto& s : p.segments) {
         if (s.size < kLargeBlob) continue;
         std::string_view bytes = p.bytes.view().substr(static_cast<std::size_t>(s.offset),
                                                        static_cast<std::size_t>(s.size));
-        for (std::uint64_t off = 0; off < s.size; off += kLargeBlob) {
+        BlobPlan plan = storage_.plan(s.sha, s.size);
+        {
           auto w = env_.begin_write();
-          if (w.txn.get(env_.dbs().blobs, util::as_bytes(s.sha))) break;  // already complete
-          store_blob_part(w.txn, env_.dbs(), bytes, s.sha, off, kLargeBlob);
+          auto row = blob_row(w.txn, env_.dbs(), s.sha);
+          if (row && (row->version == 1 || row->usable())) continue;  // already complete
+          begin_large_blob(w.txn, env_.dbs(), storage_, plan);
+          w.txn.commit();
+        }
+        for (std::uint32_t first = 0; first < plan.row.chunk_count; first += kPart) {
+          auto chunks = encode_chunks(storage_, plan, bytes, first, kPart);  // outside the lock
+          auto w = env_.begin_write();
+          put_large_part(w.txn, env_.dbs(), layout_, plan, first, chunks);
           w.txn.commit();
         }
       }
@@ -153,8 +184,8 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
     auto w = env_.begin_write();
     for (auto& p : batch) {
       Delivery d = p.delivery;
-      WriteOutcome o =
-          write_delivery(w.txn, env_.dbs(), d, p.bytes, p.segments, p.opts.merge_retransmission);
+      WriteOutcome o = write_delivery(w.txn, env_.dbs(), storage_, layout_, d, p.bytes,
+                                      p.segments, p.encoded, p.opts.merge_retransmission);
       p.result.outcome = util::Outcome::kStored;
       p.result.seq = o.seq;
       p.result.content_existed = o.content_existed;

@@ -4,9 +4,14 @@
 // one transaction, commits with LMDB's full sync and only then completes the futures. Nobody is
 // told "stored" before the commit is on disk.
 //
+// Storage v2 (storage.hpp): submit() compresses and encrypts the blobs it can in the caller's
+// thread, outside the write lock; a large blob is encoded part by part in the writer thread
+// between its transactions.
+//
 // Errors are results, never exceptions: a full map (after growing up to the configured cap) or a
-// full disk gives Outcome::kArchiveFull, other I/O or LMDB errors kArchiveFailed; the environment
-// stays intact (a panicked environment is reopened) and later batches are tried afresh.
+// full disk gives Outcome::kArchiveFull, other I/O or LMDB errors, a missing key and the
+// maintenance lock (maintenance.hpp) kArchiveFailed; the environment stays intact (a panicked
+// environment is reopened) and later batches are tried afresh.
 // Thread-safe: submit() from any thread. The destructor drains pending work, then joins.
 #pragma once
 
@@ -23,6 +28,8 @@
 #include "archive/delivery.hpp"
 #include "archive/lmdb_env.hpp"
 #include "archive/message_bytes.hpp"
+#include "archive/storage.hpp"
+#include "archive/store_write.hpp"
 #include "util/outcome.hpp"
 
 namespace postjournal::archive {
@@ -59,7 +66,7 @@ struct WriterStats {
 
 class Writer {
  public:
-  Writer(Environment& env, WriterOptions opts);
+  Writer(Environment& env, const Storage& storage, WriterOptions opts);
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -73,6 +80,7 @@ class Writer {
     MessageBytes bytes;
     SubmitOptions opts;
     std::vector<Segment> segments;
+    std::vector<EncodedBlob> encoded;
     std::promise<StoreResult> done;
     StoreResult result;
   };
@@ -81,14 +89,17 @@ class Writer {
   void commit_batch(std::deque<Pending>& batch);
   // Blobs of kLargeBlob bytes or more are written ahead in transactions of that size, so memory
   // stays bounded by kLargeBlob rather than by the message (LMDB keeps a transaction's dirty
-  // pages in memory). An interrupted blob has no header and is rewritten on the next attempt; a
-  // finished blob nobody refers to is harmless and verifies. 0, or the LMDB/errno code.
+  // pages in memory). An interrupted blob stays incomplete and is rewritten, under the same id
+  // and key, on the next attempt; a finished blob nobody refers to counts 0 users and verifies.
+  // 0, or the LMDB/errno code.
   int store_large_blobs(std::deque<Pending>& batch, StoreResult& failure);
   // One attempt: 0 when committed (each item's result set), else the LMDB/errno code with
   // `failure` filled in.
   int try_commit(std::deque<Pending>& batch, StoreResult& failure);
 
   Environment& env_;
+  const Storage& storage_;
+  PieceLayout layout_;
   WriterOptions opts_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

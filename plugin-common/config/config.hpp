@@ -25,6 +25,8 @@ enum class NoReply { kAuto, kYes, kNo };
 enum class MailProtocol { kImap, kImaps, kPop3, kPop3s };
 enum class StartTls { kNo, kYes, kRequired };
 enum class IndexSandbox { kBubblewrap, kNone };
+enum class Compression { kZstd, kNone };
+enum class Encryption { kNone, kAes256Gcm };
 
 std::string_view to_string(AuthMethod m);
 std::string_view to_string(SourceType t);
@@ -84,6 +86,10 @@ struct Config {
   std::uint64_t archive_batch_max = 0;
   std::uint64_t archive_batch_bytes = 0;
   std::uint64_t archive_batch_wait_ms = 0;
+  Compression archive_compression = Compression::kZstd;
+  std::uint64_t archive_compression_level = 0;
+  Encryption archive_encryption = Encryption::kNone;
+  std::string archive_key_dir;
   Unassigned unassigned = Unassigned::kQueue;
   std::string alerts_email;
   std::uint64_t alerts_check_interval = 0;  // seconds

@@ -142,6 +142,26 @@ const std::vector<FieldSpec<Config>>& top_fields() {
                 "Milliseconds the writer waits for more deliveries before committing a partial "
                 "batch; 0 commits at once (batches still form while a commit is on its way to "
                 "disk)."),
+      choice<C>("archive.compression", &C::archive_compression, {"zstd", "none"}, "zstd",
+                "How stored message bytes are compressed, chunk by chunk (a chunk that does not "
+                "shrink is stored as it is). The SHA-256 recorded at receipt is always that of "
+                "the bytes received, and exports give them back byte for byte."),
+      number<C>("archive.compression_level", KeyType::kCount, &C::archive_compression_level, "3",
+                1, 19,
+                "zstd level: 1 is fastest, 19 smallest (README, Performance, has the figures "
+                "for 3)."),
+      choice<C>("archive.encryption", &C::archive_encryption, {"none", "aes-256-gcm"}, "none",
+                "Encryption at rest of stored message bytes and of the indexer's text cache: "
+                "aes-256-gcm under a data key per stored blob, wrapped by the tenant's key in "
+                "archive.key_dir (create it first: postjournal key init --tenant T). Delivery "
+                "records (addresses, subjects, Message-IDs) and the indexes stay readable: "
+                "use volume encryption (LUKS) for those. An encrypted archive is never written "
+                "in clear text: with none, the milter refuses to start on one."),
+      text<C>("archive.key_dir", &C::archive_key_dir, "/etc/postjournal/keys",
+              "Directory of the tenants' key files (<tenant>.key, _no-tenant.key for the No "
+              "Tenant queue; mode 0600, owned by milter.user); keep it off the archive's disk "
+              "and its backups. A value starting with ${CREDENTIALS_DIRECTORY} reads the keys "
+              "systemd decrypted for the service (LoadCredentialEncrypted=, README)."),
       choice<C>("unassigned", &C::unassigned, {"queue", "reject"}, "queue",
                 "Mail that matches no listener: queue keeps it in the No Tenant queue for "
                 "triage; reject refuses it with 550 5.7.1 at RCPT. The Microsoft 365 connector "

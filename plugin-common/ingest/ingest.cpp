@@ -82,6 +82,10 @@ archive::ArchiveOptions archive_options(const config::Config& c) {
   o.writer.max_batch = c.archive_batch_max;
   o.writer.max_batch_bytes = c.archive_batch_bytes;
   o.writer.max_wait = std::chrono::milliseconds(c.archive_batch_wait_ms);
+  o.storage.compress = c.archive_compression == config::Compression::kZstd;
+  o.storage.level = static_cast<int>(c.archive_compression_level);
+  o.storage.encrypt = c.archive_encryption == config::Encryption::kAes256Gcm;
+  o.storage.key_dir = c.archive_key_dir;
   return o;
 }
 

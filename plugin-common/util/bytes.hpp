@@ -24,6 +24,7 @@ class ByteReader {
   bool raw(std::size_t n, std::string_view& s);
   bool u8(std::uint8_t& v);
   bool done() const { return in_.empty(); }
+  std::size_t remaining() const { return in_.size(); }
 
  private:
   std::string_view in_;
