@@ -198,8 +198,11 @@ void put_chunk(Txn& txn, const Databases& dbs, const PieceLayout& layout, std::u
   }
   std::uint8_t p = 0;
   std::size_t off = 0;
+  // A new blob's id is the highest yet: its pieces are appended, which fills leaf pages (an
+  // ordinary insert at the end of a page splits it in half).
+  unsigned flags = replace ? 0u : unsigned{MDB_APPEND};
   for (std::size_t n : piece_sizes(stored.size(), layout.page, layout.inline_max)) {
-    txn.put(dbs.pieces, keys::piece(id, index, p++), stored.substr(off, n));
+    txn.put(dbs.pieces, keys::piece(id, index, p++), stored.substr(off, n), flags);
     off += n;
   }
 }
