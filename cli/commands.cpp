@@ -200,6 +200,35 @@ const std::vector<Command>& commands() {
        "to end).",
        {value("tenant"), flag("no-tenant")},
        run_reindex},
+      {"key",
+       "key init|rotate|backup|status [--tenant T | --no-tenant] [-o FILE] [--json]",
+       "Manage the key-encryption keys (KEKs) of encrypted archives (archive.encryption: "
+       "aes-256-gcm), one file per tenant in archive.key_dir (<tenant>.key, _no-tenant.key). "
+       "init creates a tenant's first key (mode 0600, given to milter.user when run as root) and "
+       "refuses to overwrite one, or to make one for an archive that is already encrypted (its "
+       "key must come from a backup). rotate makes a new KEK and re-wraps every data key of the "
+       "archive in place, no data rewritten; the key file holds both KEKs until it is done, and "
+       "an interrupted rotation is completed by running it again. backup -o FILE copies the key "
+       "file (mode 0600): keep it away from the archive and its backups. status shows, per "
+       "tenant, the key file, whether it matches the archive, and how many blobs are encrypted, "
+       "in clear, or in format 1; it exits 1 when a key that is needed is missing or wrong. "
+       "rotate holds the tenant's maintenance lock: that tenant's mail gets 451 meanwhile.",
+       {value("tenant"), flag("no-tenant"), value("output", 'o'), flag("json")},
+       run_key},
+      {"migrate",
+       "migrate --tenant T | --no-tenant",
+       "Rewrite a tenant's archive into storage format 2 as the configuration says: compressed "
+       "(archive.compression), encrypted when archive.encryption is aes-256-gcm (its key must "
+       "exist), in a page-aware layout; format-1 archives (written before storage v2) stay "
+       "readable without it. Records, hash chain, audit log and indexes' sequence numbers are "
+       "kept byte for byte. The copy is built beside the archive (<tenant>/migrate.new), "
+       "verified, and then replaces data.mdb atomically; killed at any point, running it again "
+       "resumes the copy (or starts it afresh when the archive changed meanwhile). Holds the "
+       "tenant's maintenance lock throughout (that tenant's mail gets 451, the sender retries) "
+       "and refuses to start while a program that does not honour the lock (mdb_copy, an older "
+       "postjournal) has the archive open. Needs free space for a second copy.",
+       {value("tenant"), flag("no-tenant")},
+       run_migrate},
       {"check-config",
        "check-config [-c FILE]",
        "Load and validate the configuration file: unknown keys, bad values, bad networks, bad "

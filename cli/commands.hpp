@@ -46,6 +46,8 @@ int run_index(const Context&, const Args&);
 int run_reindex(const Context&, const Args&);
 int run_fulltext_search(const Context&, const Args&);
 int run_export_query(const Context&, const Args&);
+int run_key(const Context&, const Args&);
+int run_migrate(const Context&, const Args&);
 
 // " (removed: audit entry N, delete by USER at TIME)" when a No Tenant delivery was removed,
 // else "".

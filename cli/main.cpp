@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "archive/lmdb_env.hpp"
+#include "archive/maintenance.hpp"
+#include "archive/storage.hpp"
 #include "commands.hpp"
 
 using namespace postjournal;
@@ -92,6 +94,15 @@ int main(int argc, char** argv) {
   } catch (const CommandError& e) {
     std::cerr << "postjournal: " << e.what() << "\n";
     return e.code();
+  } catch (const archive::ArchiveBusy& e) {
+    std::cerr << "postjournal: " << e.what() << "\n";
+    return kExitTempFail;
+  } catch (const archive::KeyError& e) {
+    std::cerr << "postjournal: " << e.what() << "\n";
+    return kExitConfig;
+  } catch (const archive::StoredBytesError& e) {
+    std::cerr << "postjournal: " << e.what() << "\n";
+    return kExitDataErr;
   } catch (const std::exception& e) {
     std::cerr << "postjournal: " << e.what() << "\n";
     return kExitSoftware;

@@ -278,6 +278,25 @@ std::uint64_t Environment::last_txnid() const {
   return info.me_last_txnid;
 }
 
+std::vector<std::pair<std::string, Dbi>> Environment::tables() const {
+  return {{"meta", dbs_.meta},
+          {"deliveries", dbs_.deliveries},
+          {"chain", dbs_.chain},
+          {"contents", dbs_.contents},
+          {"blobs", dbs_.blobs},
+          {"chunks", dbs_.chunks},
+          {"pieces", dbs_.pieces},
+          {"by_time", dbs_.by_time},
+          {"by_msgid", dbs_.by_msgid},
+          {"by_addr", dbs_.by_addr},
+          {"by_content", dbs_.by_content},
+          {"fetched", dbs_.fetched},
+          {"tombstones", dbs_.tombstones},
+          {"audit", dbs_.audit},
+          {"texts", dbs_.texts},
+          {"text_refs", dbs_.text_refs}};
+}
+
 std::vector<DbStats> Environment::db_stats() const {
   auto r = begin_read();
   std::vector<DbStats> out;
@@ -291,14 +310,7 @@ std::vector<DbStats> Environment::db_stats() const {
     add("main", dbs_.meta);
     return out;
   }
-  const std::pair<const char*, Dbi> all[] = {
-      {"meta", dbs_.meta},         {"deliveries", dbs_.deliveries}, {"chain", dbs_.chain},
-      {"contents", dbs_.contents}, {"blobs", dbs_.blobs},           {"chunks", dbs_.chunks},
-      {"pieces", dbs_.pieces},     {"by_time", dbs_.by_time},       {"by_msgid", dbs_.by_msgid},
-      {"by_addr", dbs_.by_addr},   {"by_content", dbs_.by_content}, {"fetched", dbs_.fetched},
-      {"tombstones", dbs_.tombstones}, {"audit", dbs_.audit},       {"texts", dbs_.texts},
-      {"text_refs", dbs_.text_refs}};
-  for (const auto& [name, dbi] : all) add(name, dbi);
+  for (const auto& [name, dbi] : tables()) add(name.c_str(), dbi);
   MDB_stat main{};
   check_lmdb(mdb_stat(r.txn.get(), 0, &main), "mdb_stat");  // the database of names
   out.push_back({"(names)", main.ms_entries, main.ms_branch_pages, main.ms_leaf_pages,

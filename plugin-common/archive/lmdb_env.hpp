@@ -166,6 +166,9 @@ class Environment {
   std::size_t inline_max(std::size_t key_size) const;
   std::uint64_t last_txnid() const;  // changes with every commit that changed something
   std::vector<DbStats> db_stats() const;
+  // Every named database of an archive with its name (the list `migrate` copies and db_stats
+  // reports). A database added to Databases must be added there.
+  std::vector<std::pair<std::string, Dbi>> tables() const;
   // Drops the map's pages from this process's resident set (they stay in the page cache): a
   // sequential reader of the whole archive (the indexer) would otherwise count every page of it.
   void drop_mapped_pages();
