@@ -43,6 +43,16 @@ std::vector<index::Health> index_health(const Context& ctx) {
   return out;
 }
 
+// Lines about the storage settings; they do not change the exit code.
+std::vector<std::string> warnings(const Context& ctx) {
+  std::vector<std::string> out;
+  if (ctx.config.archive_encryption == config::Encryption::kNone) {
+    out.push_back(
+        "archive.encryption is none: stored mail is not encrypted at rest (README, Storage)");
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_status(const Context& ctx, const Args& args) {
@@ -82,6 +92,8 @@ int run_status(const Context& ctx, const Args& args) {
       w.key("truncated").value(h.state.truncated);
       w.key("rebuild_target").value(h.state.rebuild_target).end_object();
     }
+    w.end_array().key("warnings").begin_array();
+    for (const auto& line : warnings(ctx)) w.value(line);
     w.end_array().end_object();
     std::cout << w.str();
   } else {
@@ -116,8 +128,11 @@ int run_status(const Context& ctx, const Args& args) {
       }
     }
   }
-  // The index rows are information: a fetch-only host has no indexer, and a lag of seconds is
-  // normal. Alert on postjournal_index_lag_seconds instead.
+  if (!args.has("json")) {
+    for (const auto& line : warnings(ctx)) std::cout << "warning: " << line << "\n";
+  }
+  // The index rows and warnings are information: a fetch-only host has no indexer, and a lag of
+  // seconds is normal. Alert on postjournal_index_lag_seconds instead.
   return state::status_exit_code(rows, queue);
 }
 

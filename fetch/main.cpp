@@ -87,6 +87,10 @@ const config::Mailbox* find_mailbox(const config::Config& c, const std::string& 
 
 int run_once(std::shared_ptr<const config::Config> config, const std::string& only) {
   const config::Config& c = *config;
+  if (std::string problem = ingest::storage_problem(c); !problem.empty()) {
+    std::cerr << "postjournal-fetch: " << problem << "\n";
+    return EX_CONFIG;
+  }
   ingest::Service service(config);
   std::atomic<bool> stop{false};
   int status = 0;
@@ -148,6 +152,10 @@ int run_daemon(std::shared_ptr<const config::Config> c, const std::string& path,
   for (const auto& m : c->mailboxes) active += m.active ? 1 : 0;
   util::log(util::LogLevel::kInfo,
             "starting archive=" + c->archive_root + " mailboxes=" + std::to_string(active));
+  if (std::string problem = ingest::storage_problem(*c); !problem.empty()) {
+    util::log(util::LogLevel::kError, "not starting: " + problem);
+    return EX_CONFIG;
+  }
   ingest::Service service(c);  // after daemon(): the archives are opened in this process
   fetch::Scheduler sched(service, std::move(c));
   std::thread signals(signal_loop, &sched, path);

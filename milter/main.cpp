@@ -210,6 +210,10 @@ int main(int argc, char** argv) {
     util::log(util::LogLevel::kError, problem);  // as milter.user now, after daemon()
     return EX_CONFIG;
   }
+  if (std::string problem = ingest::storage_problem(c); !problem.empty()) {
+    util::log(util::LogLevel::kError, "not starting: " + problem);
+    return EX_CONFIG;
+  }
   // The process's one Service: opened after fork (LMDB), owns the archives until shutdown.
   std::unique_ptr<ingest::Service> service;
   try {

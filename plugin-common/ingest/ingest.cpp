@@ -1,5 +1,7 @@
 #include "ingest/ingest.hpp"
 
+#include "archive/maintain.hpp"
+
 #include <set>
 #include <stdexcept>
 
@@ -87,6 +89,42 @@ archive::ArchiveOptions archive_options(const config::Config& c) {
   o.storage.encrypt = c.archive_encryption == config::Encryption::kAes256Gcm;
   o.storage.key_dir = c.archive_key_dir;
   return o;
+}
+
+std::string storage_problem(const config::Config& c) {
+  archive::StorageOptions opts = archive_options(c).storage;
+  std::set<archive::TenantId> tenants;
+  for (const auto& t : archive::list_tenants(c.archive_root)) tenants.insert(t);
+  for (const auto& l : c.listeners) {
+    if (auto t = archive::TenantId::parse(l.tenant)) tenants.insert(*t);
+  }
+  for (const auto& m : c.mailboxes) {
+    if (auto t = archive::TenantId::parse(m.tenant)) tenants.insert(*t);
+  }
+  tenants.insert(archive::TenantId::no_tenant());  // the connector validation mail goes there
+  for (const auto& t : tenants) {
+    archive::KeyStatus s;
+    try {
+      s = archive::key_status(c.archive_root, t, opts);
+    } catch (const std::exception& e) {
+      return "tenant " + t.str() + ": " + e.what();
+    }
+    if (s.encrypted && !opts.encrypt) {
+      return "the archive of tenant " + t.str() +
+             " is encrypted but archive.encryption is none: refusing to store mail in clear "
+             "text (set archive.encryption: aes-256-gcm)";
+    }
+    if (!opts.encrypt) continue;
+    if (!s.file_ok) {
+      return s.file_error + " (archive.encryption is aes-256-gcm: postjournal key init --tenant " +
+             t.str() + ", or restore the file from its backup)";
+    }
+    if (!s.matches) {
+      return "tenant " + t.str() + ": key file " + s.path +
+             " is not the key this archive was encrypted with";
+    }
+  }
+  return "";
 }
 
 Service::Service(std::shared_ptr<const config::Config> config)

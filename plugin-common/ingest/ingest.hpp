@@ -78,6 +78,13 @@ archive::Delivery make_delivery(const TransportFacts& facts, const archive::Mess
 // archive::ArchiveOptions as the configuration's `archive:` section says.
 archive::ArchiveOptions archive_options(const config::Config& c);
 
+// Why the daemons must not start with this configuration's storage settings, or "": with
+// archive.encryption aes-256-gcm, a tenant of the configuration, the No Tenant queue or an
+// existing archive without a readable key file, or with a key the archive was not encrypted
+// with; with none, an encrypted archive (it would get clear text). Opens the existing archives
+// briefly (call it after fork, as milter.user).
+std::string storage_problem(const config::Config& c);
+
 class Service {
  public:
   explicit Service(std::shared_ptr<const config::Config> config);

@@ -40,7 +40,7 @@ TEST(DiskFull, ErrorResultIntactArchiveAndRecovery) {
   ArchiveOptions opts;
   opts.env.initial_map_size = 1 << 20;
   opts.env.max_map_size = 256 << 20;  // the map is not the limit here: the disk is
-  std::string body(300 * 1024, 'x');
+  std::string body = test::incompressible(300 * 1024);  // the disk must fill
   std::uint64_t stored = 0;
   StoreResult r;
   {

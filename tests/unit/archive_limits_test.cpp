@@ -17,12 +17,7 @@ TEST(ArchiveLimits, FullMapIsAnErrorResultAndTheArchiveStaysIntact) {
   ArchiveOptions opts;
   opts.env.initial_map_size = 1 << 20;
   opts.env.max_map_size = 4 << 20;
-  std::string body;  // incompressible: the map must fill
-  std::uint64_t x = 88172645463325252ull;
-  while (body.size() < 200 * 1024) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    body.push_back("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[x % 64]);
-  }
+  std::string body = test::incompressible(200 * 1024);  // the map must fill
   std::uint64_t stored = 0;
   {
     auto a = Registry::instance().open(dir.path(), t, opts);

@@ -38,6 +38,19 @@ inline std::string make_message(const std::string& from, const std::string& to,
          "\r\nMessage-ID: " + message_id + "\r\n\r\n" + body;
 }
 
+// Printable bytes that zstd cannot shrink much (storage v2 compresses): for tests that must fill
+// a map or a disk.
+inline std::string incompressible(std::size_t size, std::uint64_t seed = 88172645463325252ull) {
+  std::string out;
+  out.reserve(size);
+  std::uint64_t x = seed;
+  while (out.size() < size) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    out.push_back("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[x % 64]);
+  }
+  return out;
+}
+
 inline archive::StoreResult store(archive::TenantArchive& a, const std::string& bytes,
                                   util::TimeUs received = 0, const std::string& source = "test") {
   ingest::TransportFacts f;
