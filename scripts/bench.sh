@@ -38,7 +38,18 @@ a_rate=$(field archive '^archive :' ' ([0-9.]+) msg/s')
 a_mb=$(field archive '^archive :' 'msg/s +([0-9.]+) MB/s')
 a_p99=$(field archive '^archive :' 'p99=([0-9.]+) ms')
 b_rate=$(field archive '^baseline:' ' ([0-9.]+) msg/s')
-a_ratio=$(field archive '^ratio' 'baseline: ([0-9.]+)')
+a_ratio=$(field archive '^ratio archive' 'baseline: ([0-9.]+)')
+a_plain=$(field archive '^plain   :' ' ([0-9.]+) msg/s')
+a_sealed=$(field archive '^ratio compressed' 'plain: ([0-9.]+)')
+a_exp=$(field archive '^export --raw' ': ([0-9.]+) MB/s encrypted')
+a_exp_plain=$(field archive '^export --raw' ', ([0-9.]+) MB/s plain')
+d_c=$(field archive '^disk corpus: [0-9]+ messages' 'ratio ([0-9.]+)')
+d_cs=$(grep -m1 '^disk corpus: [0-9]* messages' "$log/archive" | awk '{for (i = 1; i <= NF; i++) if ($i == "bytes" && $(i-1) ~ /^[0-9]+$/ && $(i+1) == "->") b = $(i-1); for (i = 1; i <= NF; i++) if ($i == "(stored") p = $(i+2); printf "%.3f", p * 4096 / b}')
+d_cz=$(field archive '^disk corpus: mdb_stat' '= ([0-9.]+)$')
+d_g=$(field archive '^disk generated: [0-9]+ messages' 'ratio ([0-9.]+)')
+d_gn=$(field archive '^disk generated: [0-9]+ messages' 'generated: ([0-9]+) messages')
+d_gs=$(grep -m1 '^disk generated: [0-9]* messages' "$log/archive" | awk '{for (i = 1; i <= NF; i++) if ($i == "bytes" && $(i-1) ~ /^[0-9]+$/ && $(i+1) == "->") b = $(i-1); for (i = 1; i <= NF; i++) if ($i == "(stored") p = $(i+2); printf "%.3f", p * 4096 / b}')
+d_gz=$(field archive '^disk generated: mdb_stat' '= ([0-9.]+)$')
 p_ours=$(field parse '^postjournal extractor' ': +([0-9.]+) MB/s')
 p_gmime=$(field parse '^GMime' ': +([0-9.]+) MB/s')
 p_vmime=$(field parse '^vmime' ': +([0-9.]+) MB/s')
@@ -75,6 +86,10 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | benchmark | postjournal | baseline in the same run | ratio | target |
 |---|---|---|---|---|
 | archive: 20,000 × ~100 KB, 8 producers, durable group commits | $a_rate msg/s, $a_mb MB/s, p99 $a_p99 ms | one file + fdatasync per batch: $b_rate msg/s | $a_ratio | ≥ 0.50 |
+| archive: the same without compression and encryption | zstd-3 + aes-256-gcm: $a_rate msg/s | neither: $a_plain msg/s | $a_sealed | ≥ 0.80 |
+| archive: export --raw (every message read back) | encrypted: $a_exp MB/s | clear, uncompressed: $a_exp_plain MB/s | — | (reported) |
+| disk: ../shared/corpus (204 messages), LMDB pages in use / message bytes | $d_c (stored bytes alone: $d_cs) | zstd -3 of each file: $d_cz | — | ≤ 0.6 (goal 0.5) |
+| disk: $d_gn generated messages (gen_maildir.py) | $d_g (stored bytes alone: $d_gs) | zstd -3 of each file: $d_gz | — | (reported; goal 0.5) |
 | parse: journal extraction, corpus + large reports | $p_ours MB/s | GMime 3: $p_gmime MB/s; vmime: $p_vmime MB/s | $p_ratio (vs GMime) | ≥ 1.0 |
 | smtp: 5,000 × 100 KB, 20 sessions, private Postfix, unix socket | C = $s_c_unix msg/s | B (no-op milter) = $s_b_unix msg/s; A (Postfix alone) = $s_a msg/s | C/B $s_cb_unix; C/A $s_ca_unix | C/A ≥ 0.8, C/B ≥ 0.95 |
 | smtp: the same over TCP | C = $s_c_tcp msg/s | B = $s_b_tcp msg/s; A = $s_a msg/s | C/B $s_cb_tcp; C/A $s_ca_tcp | C/A ≥ 0.8, C/B ≥ 0.95 |

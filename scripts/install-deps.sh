@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages postjournal needs to build and test. Idempotent: when every
 # package is already installed it does nothing (no apt-get update, no network).
 # Usage: scripts/install-deps.sh [--bench]   (as root; --bench adds the libraries that only the
-# benchmarks compare against: GMime 3, notmuch)
+# benchmarks compare against: GMime 3, notmuch, the zstd program)
 set -euo pipefail
 
 packages=(
@@ -36,7 +36,7 @@ packages=(
 
 if [[ ${1:-} == --bench ]]; then
   # GMime 3 (parse baseline); notmuch and xapian-compact (search baseline)
-  packages+=(libgmime-3.0-dev notmuch xapian-tools python3)
+  packages+=(libgmime-3.0-dev notmuch xapian-tools python3 zstd)
 fi
 
 missing=()
