@@ -34,6 +34,11 @@ int run_verify(const Context& ctx, const Args& args) {
       w.key("deliveries").value(r.deliveries).key("removed").value(r.removed);
       w.key("audit_entries").value(r.audit_entries).key("contents").value(r.contents);
       w.key("content_bytes").value(r.content_bytes);
+      w.key("storage").begin_object().key("format").value(
+          static_cast<std::uint64_t>(a->format_version()));
+      w.key("encrypted").value(a->encrypted()).key("blobs_encrypted").value(r.blobs_encrypted);
+      w.key("blobs_clear").value(r.blobs_clear).key("blobs_format1").value(r.blobs_v1);
+      w.end_object();
       w.key("index").begin_object().key("exists").value(cov.exists);
       w.key("watermark").value(cov.watermark).key("covered").value(cov.covered).end_object();
       w.key("problems").begin_array();
@@ -53,6 +58,9 @@ int run_verify(const Context& ctx, const Args& args) {
                                    std::to_string(cov.watermark)
                              : std::string("none yet"))
               << "\n";
+    std::cout << "  storage: format " << a->format_version() << ", " << r.blobs_encrypted
+              << " blobs encrypted, " << r.blobs_clear << " in clear, " << r.blobs_v1
+              << " in format 1\n";
     for (const auto& p : r.problems) std::cout << "  " << p.where << ": " << p.what << "\n";
   }
   w.end_array();
