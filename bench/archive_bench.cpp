@@ -50,13 +50,13 @@ class Corpus {
  public:
   explicit Corpus(std::size_t size) {
     static const char* kWords[] = {
-        "the",      "of",       "and",     "to",        "a",         "in",        "is",
-        "for",      "that",     "we",      "on",        "with",      "please",    "report",
-        "meeting",  "budget",   "review",  "attached",  "contract",  "customer",  "quarterly",
-        "numbers",  "draft",    "project", "schedule",  "invoice",   "delivery",  "team",
-        "update",   "question", "thanks",  "regards",   "tomorrow",  "agreement", "pricing",
-        "forecast", "shipment", "account", "approval",  "deadline",  "migration", "server",
-        "policy",   "audit",    "legal",   "retention", "archive",   "mailbox",   "journal"};
+        "the",      "of",       "and",     "to",        "a",        "in",        "is",
+        "for",      "that",     "we",      "on",        "with",     "please",    "report",
+        "meeting",  "budget",   "review",  "attached",  "contract", "customer",  "quarterly",
+        "numbers",  "draft",    "project", "schedule",  "invoice",  "delivery",  "team",
+        "update",   "question", "thanks",  "regards",   "tomorrow", "agreement", "pricing",
+        "forecast", "shipment", "account", "approval",  "deadline", "migration", "server",
+        "policy",   "audit",    "legal",   "retention", "archive",  "mailbox",   "journal"};
     constexpr std::size_t kVocabulary = sizeof kWords / sizeof kWords[0];
     std::uint64_t x = 0x9E3779B97F4A7C15ull;
     auto next = [&x] {
@@ -73,8 +73,8 @@ class Corpus {
       while (body.size() < text) {
         std::uint64_t r = next();
         // Skewed: small indexes (common words) far more often than large ones.
-        std::size_t w = static_cast<std::size_t>((r % kVocabulary) * ((r >> 8) % kVocabulary) /
-                                                 kVocabulary);
+        std::size_t w =
+            static_cast<std::size_t>((r % kVocabulary) * ((r >> 8) % kVocabulary) / kVocabulary);
         std::string word = kWords[w];
         if ((r >> 20) % 13 == 0) word += std::to_string((r >> 24) % 10000);
         body += word;
@@ -87,8 +87,9 @@ class Corpus {
         }
       }
       if (b % 4 == 0) {
-        body += "\r\n--b\r\nContent-Type: application/octet-stream\r\n"
-                "Content-Transfer-Encoding: base64\r\n\r\n";
+        body +=
+            "\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n";
         static const char kB64[] =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (std::size_t n = 0; body.size() < size; ++n) {
@@ -206,8 +207,8 @@ int disk_use(const Options& o) {
     }
   }
   std::sort(files.begin(), files.end());
-  std::string root = o.keep.empty() ? o.dir + "/postjournal-disk." + std::to_string(::getpid())
-                                    : o.keep;
+  std::string root =
+      o.keep.empty() ? o.dir + "/postjournal-disk." + std::to_string(::getpid()) : o.keep;
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
   std::uint64_t bytes = 0;

@@ -65,8 +65,9 @@ int key_init(const Context& ctx, const Args& args) {
 int key_rotate(const Context& ctx, const Args& args) {
   archive::TenantId t = required_tenant(ctx, args, "key rotate");
   auto rep = archive::rotate_key(ctx.root, t, storage_options(ctx), print_progress);
-  std::cout << t.str() << ": " << (rep.resumed ? "completed the interrupted rotation to" : "rotated to")
-            << " kek " << rep.to << "; " << rep.blobs << " blob and " << rep.texts
+  std::cout << t.str() << ": "
+            << (rep.resumed ? "completed the interrupted rotation to" : "rotated to") << " kek "
+            << rep.to << "; " << rep.blobs << " blob and " << rep.texts
             << " text data keys re-wrapped, no data rewritten\n";
   return kExitOk;
 }
@@ -120,8 +121,8 @@ int key_status(const Context& ctx, const Args& args) {
     }
     if (!s.matches) std::cout << "; WRONG KEY: the archive was encrypted with another one";
     if (s.archive) {
-      std::cout << "; archive " << (s.encrypted ? "encrypted" : "not encrypted") << ", blobs: "
-                << s.blobs_encrypted << " encrypted, " << s.blobs_clear << " clear, "
+      std::cout << "; archive " << (s.encrypted ? "encrypted" : "not encrypted")
+                << ", blobs: " << s.blobs_encrypted << " encrypted, " << s.blobs_clear << " clear, "
                 << s.blobs_v1 << " format 1";
       if (s.wrapped_by_old > 0) std::cout << ", " << s.wrapped_by_old << " under an older kek";
       if (opts.encrypt && (s.blobs_clear + s.blobs_v1) > 0) {
@@ -156,10 +157,10 @@ int run_migrate(const Context& ctx, const Args& args) {
   };
   std::cout << t.str() << ": " << (rep.resumed ? "resumed and migrated" : "migrated")
             << " to storage format 2 ("
-            << (storage_options(ctx).encrypt ? "encrypted" : "not encrypted") << "): "
-            << rep.deliveries << " deliveries, " << rep.blobs << " blobs, " << rep.texts
-            << " cached texts re-encoded; " << size(rep.pages_before) << " -> " << size(rep.pages_after)
-            << " in use; verified before the swap: OK\n";
+            << (storage_options(ctx).encrypt ? "encrypted" : "not encrypted")
+            << "): " << rep.deliveries << " deliveries, " << rep.blobs << " blobs, " << rep.texts
+            << " cached texts re-encoded; " << size(rep.pages_before) << " -> "
+            << size(rep.pages_after) << " in use; verified before the swap: OK\n";
   return kExitOk;
 }
 

@@ -303,8 +303,8 @@ std::vector<DbStats> Environment::db_stats() const {
   auto add = [&](const char* name, MDB_dbi dbi) {
     MDB_stat st{};
     check_lmdb(mdb_stat(r.txn.get(), dbi, &st), "mdb_stat");
-    out.push_back({name, st.ms_entries, st.ms_branch_pages, st.ms_leaf_pages,
-                   st.ms_overflow_pages});
+    out.push_back(
+        {name, st.ms_entries, st.ms_branch_pages, st.ms_leaf_pages, st.ms_overflow_pages});
   };
   if (opts_.schema == EnvOptions::Schema::kKeyValue) {
     add("main", dbs_.meta);

@@ -148,7 +148,7 @@ RotateReport rotate_key(const std::string& root, const TenantId& t, const Storag
   if (f.keks.size() == 1) {
     Kek fresh{f.keks[0].id + 1, util::random_key()};
     f.keks.push_back(fresh);
-    std::swap(f.keks.front(), f.keks.back());  // highest id first
+    std::swap(f.keks.front(), f.keks.back());             // highest id first
     write_key_file(path, f, owner.st_uid, owner.st_gid);  // durable before any data key moves
   } else {
     rep.resumed = true;
@@ -201,7 +201,8 @@ RotateReport rotate_key(const std::string& root, const TenantId& t, const Storag
           (table == dbs.blobs ? rep.blobs : rep.texts) += updates.size();
           if (!last.empty()) from = after_key(last);
         });
-        if (progress) progress("re-wrapped " + std::to_string(rep.blobs + rep.texts) + " data keys");
+        if (progress)
+          progress("re-wrapped " + std::to_string(rep.blobs + rep.texts) + " data keys");
       }
     }
   }

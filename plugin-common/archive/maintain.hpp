@@ -28,7 +28,7 @@ std::string init_key(const std::string& root, const TenantId& t, const StorageOp
 
 struct RotateReport {
   std::uint32_t from = 0, to = 0;
-  bool resumed = false;  // an interrupted rotation was completed
+  bool resumed = false;                // an interrupted rotation was completed
   std::uint64_t blobs = 0, texts = 0;  // data keys re-wrapped
 };
 // A new KEK: the key file holds the new and the old one while every data key wrapped by the

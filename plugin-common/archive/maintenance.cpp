@@ -91,7 +91,8 @@ util::UniqueFd announce_open(const std::string& dir) {
 }
 
 std::vector<Opener> foreign_openers(const std::string& dir) {
-  struct stat lmdb_lock {}, open_lock {};
+  struct stat lmdb_lock {
+  }, open_lock{};
   if (::stat((dir + "/lock.mdb").c_str(), &lmdb_lock) != 0) return {};
   bool announced = ::stat((dir + "/open.lock").c_str(), &open_lock) == 0;
   auto id_of = [](const struct stat& st) {

@@ -203,7 +203,7 @@ bool read_content(const Txn& txn, const Databases& dbs, const Storage& storage,
     std::uint64_t to = std::min(end, s_end) - s.offset;
     if (!read_blob(txn, dbs, storage, s.sha, from, to - from, sink)) {
       throw StoredBytesError("content " + util::to_hex(sha) + ": segment blob " +
-                               util::to_hex(s.sha) + " is missing");
+                             util::to_hex(s.sha) + " is missing");
     }
   }
   return true;

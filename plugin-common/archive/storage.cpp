@@ -102,8 +102,7 @@ std::optional<BlobRow> decode_blob_row(std::string_view bytes) {
   std::uint8_t version = 0, f = 0;
   std::uint64_t chunk_size = 0, chunk_count = 0, kek = 0;
   if (!in.u8(version) || version != kFormat2 || !in.u8(f) || !in.varint(r.size) ||
-      !in.varint(chunk_size) || !in.varint(chunk_count) || !in.varint(r.id) ||
-      !in.varint(r.live)) {
+      !in.varint(chunk_size) || !in.varint(chunk_count) || !in.varint(r.id) || !in.varint(r.live)) {
     return std::nullopt;
   }
   r.complete = f & kComplete;
@@ -111,10 +110,9 @@ std::optional<BlobRow> decode_blob_row(std::string_view bytes) {
   r.encrypted = f & kEncrypted;
   r.key_destroyed = f & kKeyDestroyed;
   if (r.encrypted && (!in.varint(kek) || !in.bytes(r.wrapped_key))) return std::nullopt;
-  bool sizes_agree =
-      chunk_count == 0 ? r.size == 0
-                       : chunk_count <= (r.size + chunk_size - 1) / chunk_size &&
-                             (chunk_count - 1) * chunk_size < r.size;
+  bool sizes_agree = chunk_count == 0 ? r.size == 0
+                                      : chunk_count <= (r.size + chunk_size - 1) / chunk_size &&
+                                            (chunk_count - 1) * chunk_size < r.size;
   if (!in.done() || chunk_size == 0 || chunk_size > 0xffffffffu || chunk_count > 0xffffffffu ||
       kek > 0xffffffffu || !sizes_agree ||
       (r.encrypted && !r.key_destroyed && r.wrapped_key.size() != kWrapped)) {
@@ -126,8 +124,7 @@ std::optional<BlobRow> decode_blob_row(std::string_view bytes) {
   return r;
 }
 
-std::vector<std::size_t> piece_sizes(std::size_t n, std::size_t page_size,
-                                     std::size_t inline_max) {
+std::vector<std::size_t> piece_sizes(std::size_t n, std::size_t page_size, std::size_t inline_max) {
   constexpr std::size_t kPageHeader = 16;  // an overflow page's header
   std::vector<std::size_t> out;
   std::size_t pages = (n + kPageHeader) / page_size;
@@ -222,16 +219,15 @@ util::Key256 Storage::data_key(const BlobRow& row, const util::Digest& sha,
   std::string aad = labelled(label, tenant_, sha);
   util::put_be32(aad, row.kek_id);
   std::string_view w = row.wrapped_key;
-  auto key = util::gcm_open(kek.key, w.substr(0, util::kGcmNonce), aad,
-                            w.substr(util::kGcmNonce));
+  auto key = util::gcm_open(kek.key, w.substr(0, util::kGcmNonce), aad, w.substr(util::kGcmNonce));
   if (!key || key->size() != 32) throw KeyError(unwrap_error(row, sha));
   util::Key256 out{};
   std::copy(key->begin(), key->end(), out.begin());
   return out;
 }
 
-std::string Storage::decode_chunk(const BlobRow& row, const util::Digest& sha,
-                                  std::uint32_t index, std::string_view stored) const {
+std::string Storage::decode_chunk(const BlobRow& row, const util::Digest& sha, std::uint32_t index,
+                                  std::string_view stored) const {
   std::string where = "blob " + util::to_hex(sha) + " chunk " + std::to_string(index);
   std::size_t max = row.chunk_size;
   if (!row.encrypted) return unpack(stored, max, where);

@@ -83,7 +83,7 @@ class KeyRing {
  public:
   KeyRing(std::string path, TenantId tenant) : path_(std::move(path)), tenant_(std::move(tenant)) {}
   const std::string& path() const { return path_; }
-  Kek current();             // throws KeyError
+  Kek current();              // throws KeyError
   Kek get(std::uint32_t id);  // throws KeyError naming the id when the file lacks it
   void reload();
 

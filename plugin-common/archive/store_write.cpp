@@ -31,9 +31,9 @@ namespace {
 
 std::string_view chunk_of(std::string_view bytes, const BlobRow& row, std::uint32_t i) {
   std::uint64_t off = std::uint64_t{i} * row.chunk_size;
-  return bytes.substr(static_cast<std::size_t>(off),
-                      static_cast<std::size_t>(std::min<std::uint64_t>(row.chunk_size,
-                                                                       row.size - off)));
+  return bytes.substr(
+      static_cast<std::size_t>(off),
+      static_cast<std::size_t>(std::min<std::uint64_t>(row.chunk_size, row.size - off)));
 }
 
 // A plan made before `key rotate` wraps its data key with the KEK of now.
@@ -168,8 +168,8 @@ void check_kek(Txn& txn, const Databases& dbs, const Storage& storage, const Kek
   if (!known) {
     txn.put(dbs.meta, key, check);
   } else if (*known != check) {
-    throw KeyError("tenant " + storage.tenant().str() + ": kek " + std::to_string(kek.id) +
-                   " of " + storage.keys().path() +
+    throw KeyError("tenant " + storage.tenant().str() + ": kek " + std::to_string(kek.id) + " of " +
+                   storage.keys().path() +
                    " is not the key this archive was encrypted with (a wrong key file)");
   }
 }

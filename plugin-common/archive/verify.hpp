@@ -3,10 +3,10 @@
 // SHA-256(previous stored link || digest of the record and its content hash), the head matches
 // the last link, every stored blob decodes (decrypts: the AEAD tag detects any change of the
 // ciphertext) and re-hashes to its key, every content (a list of blobs) re-hashes to its own
-// key, and every version-2 blob counts as many live deliveries as use it. A delivery removed by `delete`/`assign` has a tombstone holding its
-// chain digest, so its link still verifies; the audit log is verified too (removal.hpp). A
-// delivery missing without a tombstone is a problem. Each problem names the delivery (or
-// content) it concerns. Runs in one read transaction.
+// key, and every version-2 blob counts as many live deliveries as use it. A delivery removed by
+// `delete`/`assign` has a tombstone holding its chain digest, so its link still verifies; the audit
+// log is verified too (removal.hpp). A delivery missing without a tombstone is a problem. Each
+// problem names the delivery (or content) it concerns. Runs in one read transaction.
 #pragma once
 
 #include <cstdint>

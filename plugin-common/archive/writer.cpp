@@ -184,8 +184,8 @@ int Writer::try_commit(std::deque<Pending>& batch, StoreResult& failure) {
     auto w = env_.begin_write();
     for (auto& p : batch) {
       Delivery d = p.delivery;
-      WriteOutcome o = write_delivery(w.txn, env_.dbs(), storage_, layout_, d, p.bytes,
-                                      p.segments, p.encoded, p.opts.merge_retransmission);
+      WriteOutcome o = write_delivery(w.txn, env_.dbs(), storage_, layout_, d, p.bytes, p.segments,
+                                      p.encoded, p.opts.merge_retransmission);
       p.result.outcome = util::Outcome::kStored;
       p.result.seq = o.seq;
       p.result.content_existed = o.content_existed;

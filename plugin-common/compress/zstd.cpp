@@ -36,7 +36,8 @@ std::string zstd_decompress(std::string_view frame, std::size_t max_size) {
   thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
   if (!ctx) throw std::runtime_error("zstd: cannot create a decompression context");
   std::string out(static_cast<std::size_t>(size), '\0');
-  std::size_t n = ZSTD_decompressDCtx(ctx.get(), out.data(), out.size(), frame.data(), frame.size());
+  std::size_t n =
+      ZSTD_decompressDCtx(ctx.get(), out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) {
     throw CompressError(std::string("zstd: corrupt frame: ") +
                         (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));

@@ -146,8 +146,8 @@ const std::vector<FieldSpec<Config>>& top_fields() {
                 "How stored message bytes are compressed, chunk by chunk (a chunk that does not "
                 "shrink is stored as it is). The SHA-256 recorded at receipt is always that of "
                 "the bytes received, and exports give them back byte for byte."),
-      number<C>("archive.compression_level", KeyType::kCount, &C::archive_compression_level, "3",
-                1, 19,
+      number<C>("archive.compression_level", KeyType::kCount, &C::archive_compression_level, "3", 1,
+                19,
                 "zstd level: 1 is fastest, 19 smallest (README, Performance, has the figures "
                 "for 3)."),
       choice<C>("archive.encryption", &C::archive_encryption, {"none", "aes-256-gcm"}, "none",

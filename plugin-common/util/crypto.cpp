@@ -26,9 +26,9 @@ CipherCtx gcm_ctx(const Key256& key, std::string_view nonce, bool encrypt) {
 
 void add_aad(EVP_CIPHER_CTX* ctx, std::string_view aad) {
   int len = 0;
-  if (!aad.empty() && EVP_CipherUpdate(ctx, nullptr, &len,
-                                       reinterpret_cast<const unsigned char*>(aad.data()),
-                                       static_cast<int>(aad.size())) != 1) {
+  if (!aad.empty() &&
+      EVP_CipherUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                       static_cast<int>(aad.size())) != 1) {
     throw std::runtime_error("aes-256-gcm: associated data rejected");
   }
 }
@@ -80,8 +80,8 @@ std::optional<std::string> gcm_open(const Key256& key, std::string_view nonce, s
     return std::nullopt;
   }
   std::string tag(sealed.substr(n));
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTag),
-                          tag.data()) != 1 ||
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTag), tag.data()) !=
+          1 ||
       EVP_DecryptFinal_ex(ctx.get(), o + len, &fin) != 1) {
     return std::nullopt;
   }

@@ -1,6 +1,6 @@
 // A full LMDB map gives an error result and an intact archive; a larger limit lets writing go on.
-#include <algorithm>
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include "archive/keys.hpp"
 #include "archive/store_write.hpp"
@@ -68,7 +68,8 @@ TEST(ArchiveLimits, LargeBlobsAreWrittenAheadAndInterruptedPartsHeal) {
     }
     auto w = env.begin_write();
     auto part = static_cast<std::uint32_t>(kLargeBlob / keys::kChunkSize);
-    put_large_part(w.txn, env.dbs(), layout, plan, 0, encode_chunks(storage, plan, message, 0, part));
+    put_large_part(w.txn, env.dbs(), layout, plan, 0,
+                   encode_chunks(storage, plan, message, 0, part));
     w.txn.commit();
     EXPECT_EQ(plan.row.id, 1u);
   }

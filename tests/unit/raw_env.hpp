@@ -47,5 +47,4 @@ class RawEnv {
   MDB_txn* txn_ = nullptr;
 };
 
-
 }  // namespace postjournal::test

@@ -38,9 +38,10 @@ TenantId beta() {
 
 // A realistic message of about `size` bytes: headers and English-like text.
 std::string text_message(int n, std::size_t size = 4000) {
-  static const char* words[] = {"quarterly", "report", "meeting", "the", "numbers", "of", "and",
-                                "please", "review", "attached", "budget", "for", "next", "week",
-                                "contract", "draft", "signed", "customer", "to", "we"};
+  static const char* words[] = {"quarterly", "report", "meeting",  "the",    "numbers",
+                                "of",        "and",    "please",   "review", "attached",
+                                "budget",    "for",    "next",     "week",   "contract",
+                                "draft",     "signed", "customer", "to",     "we"};
   std::string body;
   std::uint64_t x = std::uint64_t{0x9E3779B97F4A7C15} * static_cast<std::uint64_t>(n + 1);
   while (body.size() < size) {
@@ -48,8 +49,8 @@ std::string text_message(int n, std::size_t size = 4000) {
     body += words[x % 20];
     body += (x % 11 == 0) ? ".\r\n" : " ";
   }
-  return test::make_message("alice" + std::to_string(n % 7) + "@acme.example",
-                            "bob@acme.example", "Message " + std::to_string(n),
+  return test::make_message("alice" + std::to_string(n % 7) + "@acme.example", "bob@acme.example",
+                            "Message " + std::to_string(n),
                             "<m" + std::to_string(n) + "@acme.example>", body);
 }
 
@@ -117,7 +118,8 @@ TEST_F(Storage2, SmallMessagesAreCompressedIntoLeafPagesAndComeBackByteForByte) 
   }
   std::string big = test::incompressible(700 * 1024);  // three chunks, stored as they are
   ASSERT_TRUE(test::store(*a, "Subject: big\r\n\r\n" + big).ok());
-  for (int i = 0; i < 60; ++i) EXPECT_EQ(read_back(*a, static_cast<std::uint64_t>(i) + 1), text_message(i));
+  for (int i = 0; i < 60; ++i)
+    EXPECT_EQ(read_back(*a, static_cast<std::uint64_t>(i) + 1), text_message(i));
   EXPECT_EQ(read_back(*a, 61), "Subject: big\r\n\r\n" + big);
   DbStats pieces = stats_of(*a, "pieces");
   // The text messages (4 KB, about 2 KB compressed) need no overflow page: only the big one's
@@ -245,8 +247,7 @@ TEST_F(Storage2, AWrongOrMissingKeyIsAClearErrorAndNothingIsStoredInClear) {
     auto a = open(acme(), false);  // archive.encryption: none on an encrypted archive
     StoreResult r = test::store(*a, text_message(3));
     EXPECT_FALSE(r.ok());
-    EXPECT_NE(r.detail.find("refusing to store mail in clear text"), std::string::npos)
-        << r.detail;
+    EXPECT_NE(r.detail.find("refusing to store mail in clear text"), std::string::npos) << r.detail;
     EXPECT_EQ(a->count(), 1u);
   }
 }
@@ -291,7 +292,8 @@ TEST_F(Storage2, RotationRewrapsInPlaceAndAnInterruptedOneCompletes) {
   auto a = open(acme());
   VerifyReport v = a->verify();
   EXPECT_TRUE(v.ok()) << v.problems.front().what;
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(read_back(*a, static_cast<std::uint64_t>(i) + 1), text_message(i));
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(read_back(*a, static_cast<std::uint64_t>(i) + 1), text_message(i));
   EXPECT_EQ(a->cached_text(util::sha256("att")), "cached attachment text");
   // New mail after the rotation is wrapped by the new KEK.
   ASSERT_TRUE(test::store(*a, text_message(99)).ok());
@@ -403,7 +405,8 @@ class FormatOne : public Storage2 {
       EXPECT_EQ(util::to_hex(util::sha256(read_back(*a, seq))), hex) << id;
     }
     VerifyReport v = a->verify();
-    EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.problems.front().where + ": " + v.problems.front().what);
+    EXPECT_TRUE(v.ok()) << (v.ok() ? ""
+                                   : v.problems.front().where + ": " + v.problems.front().what);
   }
   std::map<std::string, std::string> expected_;
 };
