@@ -70,17 +70,7 @@ std::map<util::Digest, std::uint64_t> live_counts(const Txn& txn, const Database
       if (decode_delivery(c.value(), d).empty()) users[d.content_sha256]++;
     }
   }
-  std::map<util::Digest, std::uint64_t> out;
-  Cursor c(txn, dbs.contents);
-  for (bool ok = c.first(); ok; ok = c.next()) {
-    auto h = decode_content_header(c.value());
-    auto n = users.find(digest_of(c.key()));
-    if (!h || n == users.end()) continue;
-    std::set<util::Digest> blobs;
-    for (const auto& s : h->segments) blobs.insert(s.sha);
-    for (const auto& b : blobs) out[b] += n->second;
-  }
-  return out;
+  return blob_users(txn, dbs, users);
 }
 
 void give_to(const std::string& path, const struct stat& owner) {

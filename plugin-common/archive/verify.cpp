@@ -32,19 +32,7 @@ void verify_contents(const Txn& txn, const Databases& dbs, const Storage& storag
     auto it = first_user.find(sha);
     return it == first_user.end() ? where : it->second + " (" + where + ")";
   };
-  // Live users each version-2 blob should count: the deliveries of every content it is in.
-  std::map<util::Digest, std::uint64_t> expected;
-  {
-    Cursor c(txn, dbs.contents);
-    for (bool ok = c.first(); ok; ok = c.next()) {
-      auto header = decode_content_header(c.value());
-      auto n = users.find(digest_of(c.key()));
-      if (!header || n == users.end()) continue;
-      std::set<util::Digest> blobs;
-      for (const auto& s : header->segments) blobs.insert(s.sha);
-      for (const auto& b : blobs) expected[b] += n->second;
-    }
-  }
+  std::map<util::Digest, std::uint64_t> expected = blob_users(txn, dbs, users);
   {
     Cursor c(txn, dbs.blobs);
     for (bool ok = c.first(); ok; ok = c.next()) {
@@ -120,6 +108,24 @@ void verify_contents(const Txn& txn, const Databases& dbs, const Storage& storag
 }
 
 }  // namespace
+
+std::map<util::Digest, std::uint64_t> blob_users(
+    const Txn& txn, const Databases& dbs, const std::map<util::Digest, std::uint64_t>& users) {
+  std::map<util::Digest, std::uint64_t> out;
+  Cursor c(txn, dbs.contents);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    auto header = decode_content_header(c.value());
+    util::Digest sha{};
+    if (c.key().size() != sha.size() || !header) continue;
+    std::copy(c.key().begin(), c.key().end(), reinterpret_cast<char*>(sha.data()));
+    auto n = users.find(sha);
+    if (n == users.end()) continue;
+    std::set<util::Digest> blobs;
+    for (const auto& s : header->segments) blobs.insert(s.sha);
+    for (const auto& b : blobs) out[b] += n->second;
+  }
+  return out;
+}
 
 VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const Storage& storage) {
   const TenantId& tenant = storage.tenant();

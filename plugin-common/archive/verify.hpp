@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "archive/lmdb_env.hpp"
 #include "archive/storage.hpp"
 #include "archive/tenant_id.hpp"
+#include "util/sha256.hpp"
 
 namespace postjournal::archive {
 
@@ -35,6 +37,11 @@ struct VerifyReport {
   std::vector<VerifyProblem> problems;
   bool ok() const { return problems.empty(); }
 };
+
+// The live deliveries each blob should count: for every content, its deliveries (`users`:
+// content SHA-256 -> deliveries with these bytes) count once for each distinct blob in it.
+std::map<util::Digest, std::uint64_t> blob_users(
+    const Txn& txn, const Databases& dbs, const std::map<util::Digest, std::uint64_t>& users);
 
 VerifyReport verify_archive(const Txn& txn, const Databases& dbs, const Storage& storage);
 
