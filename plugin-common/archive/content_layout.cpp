@@ -23,24 +23,6 @@ std::vector<Segment> plan_segments(const MessageBytes& bytes, const journal::Jou
   return out;
 }
 
-std::string encode_blob_header(const BlobHeader& h) {
-  std::string out;
-  util::put_be64(out, h.size);
-  util::put_be32(out, h.chunk_size);
-  util::put_be32(out, h.chunk_count);
-  return out;
-}
-
-std::optional<BlobHeader> decode_blob_header(std::string_view bytes) {
-  if (bytes.size() != 16) return std::nullopt;
-  BlobHeader h;
-  h.size = util::get_be64(bytes);
-  h.chunk_size = util::get_be32(bytes.substr(8));
-  h.chunk_count = util::get_be32(bytes.substr(12));
-  if (h.chunk_size == 0) return std::nullopt;
-  return h;
-}
-
 std::string encode_content_header(const ContentHeader& h) {
   std::string out;
   util::put_varint(out, h.size);

@@ -1,8 +1,9 @@
 // How stored bytes are laid out. A *blob* is a byte string stored once under its SHA-256, in
-// chunks of keys::kChunkSize. A *content* (the exact received bytes of a delivery, keyed by their
-// SHA-256) is a list of segments, each a blob. A plain message is one segment (blob = content).
-// A journal report is split around its embedded original: [prefix][original][suffix], so two
-// reports of one original store the original's bytes once. Pure functions; thread-safe.
+// chunks of keys::kChunkSize (its row and chunk encoding: storage.hpp). A *content* (the exact
+// received bytes of a delivery, keyed by their SHA-256) is a list of segments, each a blob. A plain
+// message is one segment (blob = content). A journal report is split around its embedded original:
+// [prefix][original][suffix], so two reports of one original store the original's bytes once. Pure
+// functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -26,14 +27,6 @@ struct Segment {
 // The segments of `bytes` given where the envelope says the original is. Hashes each segment
 // (the whole-content hash is reused for a single segment). Call it in the submitting thread.
 std::vector<Segment> plan_segments(const MessageBytes& bytes, const journal::JournalEnvelope& env);
-
-struct BlobHeader {
-  std::uint64_t size = 0;
-  std::uint32_t chunk_size = 0;
-  std::uint32_t chunk_count = 0;
-};
-std::string encode_blob_header(const BlobHeader& h);
-std::optional<BlobHeader> decode_blob_header(std::string_view bytes);
 
 struct ContentHeader {
   std::uint64_t size = 0;
