@@ -74,6 +74,15 @@ pj export acme:1 -o "$work/back2.eml"
 [[ $(sha "$work/back2.eml") == "$(sha "$msg")" ]] || fail "export after rotation differs"
 ok "key rotate re-wraps the data keys; the mail reads with the new key alone"
 
+expect_exit 0 pj import "$data/plain-crlf.eml"
+expect_exit 0 pj assign _no-tenant:1 --tenant acme --reason "misrouted"
+[[ $(pj export acme:3 | sha256sum | cut -d' ' -f1) == "$(sha "$data/plain-crlf.eml")" ]] ||
+  fail "assigned copy differs"
+expect_exit 0 pj verify
+grep -A2 '^acme: 3 deliveries' <<<"$out" | grep -q '^  storage: format 2, 3 blobs encrypted' ||
+  fail "after assign: $out"
+ok "assign moves a No Tenant delivery into the tenant's archive under the tenant's keys"
+
 cp -r "$data/archive-v1" "$work/v1"
 cat >"$work/v1.yaml" <<YAML
 archive: {root: $work/v1, encryption: aes-256-gcm, key_dir: $work/v1keys}
