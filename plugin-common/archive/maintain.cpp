@@ -401,7 +401,8 @@ MigrateReport migrate(const std::string& root, const TenantId& t, const StorageO
   return rep;
 }
 
-KeyStatus key_status(const std::string& root, const TenantId& t, const StorageOptions& opts) {
+KeyStatus key_status(const std::string& root, const TenantId& t, const StorageOptions& opts,
+                     bool count_blobs) {
   KeyStatus st;
   st.path = key_path(opts.key_dir, t);
   std::optional<KeyFile> file;
@@ -428,6 +429,7 @@ KeyStatus key_status(const std::string& root, const TenantId& t, const StorageOp
       if (!k && id == st.archive_kek) st.matches = false;
     }
   }
+  if (!count_blobs) return st;
   Cursor c(r.txn, dbs.blobs);
   for (bool ok = c.first(); ok; ok = c.next()) {
     auto row = decode_blob_row(c.value());

@@ -62,6 +62,9 @@ struct KeyStatus {
   std::uint64_t blobs_v1 = 0, blobs_clear = 0, blobs_encrypted = 0;
   std::uint64_t wrapped_by_old = 0;  // data keys not yet re-wrapped by the current KEK
 };
-KeyStatus key_status(const std::string& root, const TenantId& t, const StorageOptions& opts);
+// With count_blobs, also counts the blobs by format and key (a scan of the blob table: for
+// `key status`, not for a daemon's start).
+KeyStatus key_status(const std::string& root, const TenantId& t, const StorageOptions& opts,
+                     bool count_blobs = true);
 
 }  // namespace postjournal::archive

@@ -105,7 +105,7 @@ std::string storage_problem(const config::Config& c) {
   for (const auto& t : tenants) {
     archive::KeyStatus s;
     try {
-      s = archive::key_status(c.archive_root, t, opts);
+      s = archive::key_status(c.archive_root, t, opts, false);
     } catch (const std::exception& e) {
       return "tenant " + t.str() + ": " + e.what();
     }
