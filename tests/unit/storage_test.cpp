@@ -14,6 +14,8 @@
 #include "archive/maintain.hpp"
 #include "archive/maintenance.hpp"
 #include "archive/store_write.hpp"
+#include "config/config.hpp"
+#include "ingest/ingest.hpp"
 #include "raw_env.hpp"
 #include "test_support.hpp"
 #include "util/file.hpp"
@@ -469,4 +471,32 @@ TEST_F(FormatOne, AnOpenArchiveFollowsTheSwapAndAForeignOpenerStopsTheMigration)
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
   mdb_env_close(env);
   EXPECT_FALSE(std::filesystem::exists(env_dir(acme()) + "/migrate.new"));
+}
+
+TEST_F(Storage2, TheDaemonsRefuseToStartWithoutTheKeysTheirSettingsNeed) {
+  auto config = [&](const std::string& encryption) {
+    return config::load_string("archive: {root: " + root() + ", encryption: " + encryption +
+                                   ", key_dir: " + keys() + "}\n",
+                               "test.yaml");
+  };
+  EXPECT_EQ(ingest::storage_problem(config("none")), "");
+  std::string p = ingest::storage_problem(config("aes-256-gcm"));
+  EXPECT_NE(p.find("_no-tenant.key: No such file"), std::string::npos) << p;
+  init(TenantId::no_tenant());
+  init(acme());
+  EXPECT_EQ(ingest::storage_problem(config("aes-256-gcm")), "");
+  {
+    auto a = open(acme());
+    ASSERT_TRUE(test::store(*a, text_message(1)).ok());
+  }
+  p = ingest::storage_problem(config("none"));
+  EXPECT_NE(p.find("the archive of tenant acme is encrypted but archive.encryption is none"),
+            std::string::npos)
+      << p;
+  KeyFile other;
+  other.tenant = "acme";
+  other.keks.push_back({1, util::random_key()});
+  write_key_file(key_path(keys(), acme()), other);
+  p = ingest::storage_problem(config("aes-256-gcm"));
+  EXPECT_NE(p.find("is not the key this archive was encrypted with"), std::string::npos) << p;
 }
