@@ -110,14 +110,12 @@ std::optional<BlobRow> decode_blob_row(std::string_view bytes) {
   r.encrypted = f & kEncrypted;
   r.key_destroyed = f & kKeyDestroyed;
   if (r.encrypted && (!in.varint(kek) || !in.bytes(r.wrapped_key))) return std::nullopt;
-  bool sizes_agree = chunk_count == 0 ? r.size == 0
-                                      : chunk_count <= (r.size + chunk_size - 1) / chunk_size &&
-                                            (chunk_count - 1) * chunk_size < r.size;
   if (!in.done() || chunk_size == 0 || chunk_size > 0xffffffffu || chunk_count > 0xffffffffu ||
-      kek > 0xffffffffu || !sizes_agree ||
-      (r.encrypted && !r.key_destroyed && r.wrapped_key.size() != kWrapped)) {
+      kek > 0xffffffffu || (r.encrypted && !r.key_destroyed && r.wrapped_key.size() != kWrapped)) {
     return std::nullopt;
   }
+  // chunk_count = ceil(size / chunk_size), both bounded above: no division by zero, no overflow.
+  if (chunk_count != r.size / chunk_size + (r.size % chunk_size != 0 ? 1 : 0)) return std::nullopt;
   r.chunk_size = static_cast<std::uint32_t>(chunk_size);
   r.chunk_count = static_cast<std::uint32_t>(chunk_count);
   r.kek_id = static_cast<std::uint32_t>(kek);

@@ -500,3 +500,26 @@ TEST_F(Storage2, TheDaemonsRefuseToStartWithoutTheKeysTheirSettingsNeed) {
   p = ingest::storage_problem(config("aes-256-gcm"));
   EXPECT_NE(p.find("is not the key this archive was encrypted with"), std::string::npos) << p;
 }
+
+// Blob rows found by record_fuzz: a zero chunk size (was a division by zero) and counts that do
+// not agree with the size are corrupt rows, not crashes.
+TEST(BlobRow, CorruptRowsAreRefused) {
+  EXPECT_FALSE(decode_blob_row(std::string("\x02\x00\x00\x00\x7a\x00\x00\x00", 8)));
+  BlobRow r;
+  r.size = 600 * 1024;
+  r.chunk_size = 256 * 1024;
+  r.chunk_count = 3;
+  r.id = 7;
+  r.live = 2;
+  auto back = decode_blob_row(encode_blob_row(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->chunk_count, 3u);
+  EXPECT_EQ(back->live, 2u);
+  r.chunk_count = 2;
+  EXPECT_FALSE(decode_blob_row(encode_blob_row(r)));
+  r.size = 0;
+  r.chunk_count = 0;
+  EXPECT_TRUE(decode_blob_row(encode_blob_row(r)));
+  r.chunk_size = 0;
+  EXPECT_FALSE(decode_blob_row(encode_blob_row(r)));
+}
