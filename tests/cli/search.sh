@@ -5,15 +5,11 @@
 # that exports stream (a 150 MB message exported in bounded memory, byte-exact).
 # Usage: search.sh POSTJOURNAL_BINARY   (needs /usr/bin/time)
 set -euo pipefail
-bin=$1
-data=$(cd "$(dirname "$0")/../data" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"  # bin, data, work (removed at exit), pj, fail, ok
 cat >"$work/pj.yaml" <<YAML
 archive: {root: $work/archive}
 YAML
 export POSTJOURNAL_EXTRACT=${POSTJOURNAL_EXTRACT:-$(dirname "$bin")/../extractor/postjournal-extract}
-source "$(dirname "$0")/lib.sh"
 
 n=0
 for f in report-bcc latin1-qp utf8-b64 iso2022jp html-only; do

@@ -5,14 +5,10 @@
 # encryption is off, and `migrate` of the v1 fixture into an encrypted archive.
 # Usage: storage.sh POSTJOURNAL_BINARY   (needs mdb_copy: lmdb-utils)
 set -euo pipefail
-bin=$1
-data=$(cd "$(dirname "$0")/../data" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"  # bin, data, work (removed at exit), pj, fail, ok
 cat >"$work/pj.yaml" <<YAML
 archive: {root: $work/archive, encryption: aes-256-gcm, key_dir: $work/keys}
 YAML
-source "$(dirname "$0")/lib.sh"
 token=okapi-unique-storage-token-$$
 msg=$work/secret.eml
 printf 'From: a@acme.example\r\nTo: b@acme.example\r\nSubject: plans\r\n\r\nThe code word is %s.\r\n' \

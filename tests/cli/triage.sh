@@ -5,16 +5,12 @@
 # both archives afterwards (tombstones keep the chain verifiable).
 # Usage: triage.sh POSTJOURNAL_BINARY
 set -euo pipefail
-bin=$1
-data=$(cd "$(dirname "$0")/../data" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"  # bin, data, work (removed at exit), pj, fail, ok
 cat >"$work/pj.yaml" <<YAML
 archive: {root: $work/archive}
 listeners:
   - {name: m365-acme, tenant: acme, auth: {method: ip, ips: [192.0.2.0/24]}}
 YAML
-source "$(dirname "$0")/lib.sh"
 
 pj import --received 2026-11-01T10:00:00Z --rcpt archive@journal.example "$data/plain-crlf.eml" >/dev/null
 pj import --received 2026-11-02T10:00:00Z "$data/plain-lf.eml" >/dev/null
