@@ -109,6 +109,11 @@ int run_export(const Context& ctx, const Args& args) {
   if (args.has("raw") && args.has("original"))
     throw UsageError("--raw and --original exclude each other");
   archive::DeliveryId id = parse_id(args.positional()[0]);
+  if (args.has("evidence")) {
+    if (args.has("raw") || args.has("original"))
+      throw UsageError("--evidence excludes --raw and --original");
+    return export_evidence(ctx, args, id);
+  }
   auto a = ctx.open_existing(id.tenant);
   auto d = a->get(id.seq);
   if (!d) throw CommandError(kExitProblem, "no delivery " + id.str());

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "index/follower.hpp"
 #include "render.hpp"
+#include "stamp/check.hpp"
 #include "state/status.hpp"
 #include "util/json_writer.hpp"
 
@@ -43,6 +44,28 @@ std::vector<index::Health> index_health(const Context& ctx) {
   return out;
 }
 
+struct TenantStamps {
+  archive::TenantId tenant;
+  stamp::Gap gap;
+};
+
+// Each tenant's stamps and what is not stamped yet, when timestamps are on (or were: a tenant
+// with stamps); their rows join the sources (a gap past timestamp.alert_after is FAILING).
+std::vector<TenantStamps> stamp_gaps(const Context& ctx, util::TimeUs now,
+                                     const std::map<std::string, state::SourceState>& states,
+                                     std::vector<state::SourceStatus>& rows) {
+  std::vector<TenantStamps> out;
+  for (const auto& t : archive::list_tenants(ctx.root)) {
+    stamp::Gap g = stamp::gap(*ctx.open_existing(t));
+    if (ctx.config.timestamp_url.empty() && g.stamps == 0) continue;
+    auto it = states.find(stamp::row_name(t));
+    rows.push_back(stamp::stamp_row(ctx.config, t, g,
+                                    it == states.end() ? state::SourceState{} : it->second, now));
+    out.push_back({t, std::move(g)});
+  }
+  return out;
+}
+
 // Lines about the storage settings; they do not change the exit code.
 std::vector<std::string> warnings(const Context& ctx) {
   std::vector<std::string> out;
@@ -57,7 +80,9 @@ std::vector<std::string> warnings(const Context& ctx) {
 
 int run_status(const Context& ctx, const Args& args) {
   util::TimeUs now = parse_time_option(args, "now").value_or(util::now_us());
-  auto rows = state::evaluate(ctx.config, recorded(ctx), now);
+  auto states = recorded(ctx);
+  auto rows = state::evaluate(ctx.config, states, now);
+  auto stamps = stamp_gaps(ctx, now, states, rows);
   std::uint64_t queue = no_tenant_queue(ctx);
   auto indexes = index_health(ctx);
   if (args.has("json")) {
@@ -91,6 +116,21 @@ int run_status(const Context& ctx, const Args& args) {
       w.key("extract_failed").value(h.state.extract_failed);
       w.key("truncated").value(h.state.truncated);
       w.key("rebuild_target").value(h.state.rebuild_target).end_object();
+    }
+    w.end_array().key("timestamps").begin_array();
+    for (const auto& s : stamps) {
+      const auto& g = s.gap;
+      w.begin_object().key("tenant").value(s.tenant.str()).key("stamps").value(g.stamps);
+      w.key("stamped_deliveries").value(g.last ? g.last->deliveries.seq : 0);
+      w.key("last_tsa_time").string_or_null(g.last ? util::format_iso8601(g.last->gen_time) : "");
+      w.key("unstamped_deliveries").value(g.unstamped);
+      w.key("unstamped_audit_entries").value(g.unstamped_audit);
+      w.key("oldest_unstamped")
+          .string_or_null(g.oldest_unstamped ? util::format_iso8601(g.oldest_unstamped) : "");
+      auto it = states.find(stamp::row_name(s.tenant));
+      bool failing = it != states.end() && it->second.failing;
+      w.key("last_error").string_or_null(failing ? it->second.last_failure_reason : "");
+      w.end_object();
     }
     w.end_array().key("warnings").begin_array();
     for (const auto& line : warnings(ctx)) w.value(line);
@@ -126,6 +166,23 @@ int run_status(const Context& ctx, const Args& args) {
                   << pad(h.lag > 0 ? age(now, h.oldest_unindexed) : "-", 9)
                   << pad(std::to_string(h.state.extract_failed), 16) << verdict << "\n";
       }
+    }
+  }
+  if (!args.has("json") && !stamps.empty()) {
+    std::cout << "\n"
+              << pad("TIMESTAMPS", 24) << pad("STAMPS", 8) << pad("STAMPED UP TO", 15)
+              << pad("LAST TSA TIME", 22) << pad("UNSTAMPED", 11) << pad("SINCE", 7)
+              << "LAST ERROR\n";
+    for (const auto& s : stamps) {
+      const auto& g = s.gap;
+      auto it = states.find(stamp::row_name(s.tenant));
+      bool failing = it != states.end() && it->second.failing;
+      std::cout << pad(s.tenant.str(), 24) << pad(std::to_string(g.stamps), 8)
+                << pad(std::to_string(g.last ? g.last->deliveries.seq : 0), 15)
+                << pad(g.last ? util::format_iso8601(g.last->gen_time) : "never", 22)
+                << pad(std::to_string(g.unstamped + g.unstamped_audit), 11)
+                << pad(g.oldest_unstamped ? age(now, g.oldest_unstamped) : "-", 7)
+                << (failing ? printable(it->second.last_failure_reason) : "-") << "\n";
     }
   }
   if (!args.has("json")) {

@@ -77,12 +77,20 @@ const std::vector<Command>& commands() {
        {flag("json")},
        run_show},
       {"export",
-       "export ID [--raw | --original] [-o FILE]\n       postjournal export --tenant T | "
+       "export ID [--raw | --original] [-o FILE]\n       postjournal export ID --evidence -o "
+       "BUNDLE.zip|DIR\n       postjournal export --tenant T | "
        "--no-tenant --mbox [--since TIME] [--until TIME] [-o FILE]\n       postjournal export "
        "--query QUERY --tenant T | --no-tenant (--mbox -o FILE | --eml-dir DIR) [--allow-lag]",
        "Write the exact stored bytes of a delivery (--raw, the default), or only the original "
        "message embedded in a journal report (--original; the whole message for plain copies). "
-       "Their SHA-256 equals the one shown by `show`. With --mbox, write a tenant's deliveries, "
+       "Their SHA-256 equals the one shown by `show`. With --evidence, write the delivery's "
+       "evidence bundle (a zip when the name ends in .zip, else a new directory): the stored "
+       "bytes, the delivery record as the hash chain hashes it (and as JSON), the chain digests "
+       "from it to the head of the first valid RFC 3161 stamp covering it, the statement the TSA "
+       "signed, its token and certificates, SHA256SUMS and VERIFY.txt with the sha256sum and "
+       "openssl ts -verify commands that check it without postjournal "
+       "(scripts/verify-evidence.sh runs them); exit 75 while no valid stamp covers the delivery "
+       "yet. With --mbox, write a tenant's deliveries, "
        "oldest first, as an mboxrd file (line ends converted to LF, From_ lines quoted). With "
        "--query, write every delivery matching QUERY (search's query language; no cap), in "
        "delivery order: --mbox -o FILE as one mboxrd file plus FILE.manifest.tsv, or --eml-dir "
@@ -91,9 +99,9 @@ const std::vector<Command>& commands() {
        "while the index does not cover every delivery, unless --allow-lag. Everything is "
        "streamed: memory stays bounded whatever the size of the messages or of the result. -o "
        "writes FILE atomically instead of standard output.",
-       {flag("raw"), flag("original"), value("output", 'o'), flag("mbox"), value("tenant"),
-        flag("no-tenant"), value("since"), value("until"), value("query"), value("eml-dir"),
-        flag("allow-lag")},
+       {flag("raw"), flag("original"), flag("evidence"), value("output", 'o'), flag("mbox"),
+        value("tenant"), flag("no-tenant"), value("since"), value("until"), value("query"),
+        value("eml-dir"), flag("allow-lag")},
        run_export},
       {"inspect",
        "inspect FILE [--envelope-from A] [--envelope-rcpt R]... [--json]",
@@ -177,7 +185,11 @@ const std::vector<Command>& commands() {
        "verify [--tenant T | --no-tenant] [--json]",
        "Check the archive's integrity: every stored message re-hashes to its SHA-256, every "
        "delivery record is intact and linked into the tenant's hash chain, and no delivery was "
-       "removed. Each problem names the delivery it concerns.",
+       "removed. Every RFC 3161 stamp is checked too (its token's signature and certificate chain "
+       "against timestamp.ca_file as of the token's own time, its imprint against the stamped "
+       "chain and audit heads, which must still be in the archive, its nonce, and the order of "
+       "stamps in time), and verify says which deliveries a valid stamp covers and which not "
+       "yet. Each problem names the delivery or stamp it concerns.",
        {value("tenant"), flag("no-tenant"), flag("json")},
        run_verify},
       {"index",
@@ -229,6 +241,21 @@ const std::vector<Command>& commands() {
        "postjournal) has the archive open. Needs free space for a second copy.",
        {value("tenant"), flag("no-tenant")},
        run_migrate},
+      {"timestamp",
+       "timestamp [--tenant T | --no-tenant] [--json]",
+       "Take an RFC 3161 timestamp of each tenant's chain heads now (of one tenant with --tenant): "
+       "the head of its delivery hash chain and of its audit log are sent to timestamp.url as "
+       "the SHA-256 of a short anchor statement; the token is checked (signature, certificate "
+       "chain to timestamp.ca_file as of the token's time, imprint, nonce) and stored in the "
+       "archive, covering every delivery and audit entry up to those heads. The milter does this "
+       "on schedule (timestamp.interval, timestamp.max_deliveries); this command is for hosts "
+       "without it, before an export of evidence, and to stamp again with another TSA before the "
+       "old one's certificate expires. Waits while another process stamps the same tenant. A "
+       "tenant with nothing archived is skipped. Exits 75 with the TSA's error when a stamp "
+       "could not be taken (the failure is shown by status), 78 when timestamp.url or "
+       "timestamp.ca_file is not set.",
+       {value("tenant"), flag("no-tenant"), flag("json")},
+       run_timestamp},
       {"check-config",
        "check-config [-c FILE]",
        "Load and validate the configuration file: unknown keys, bad values, bad networks, bad "

@@ -48,6 +48,9 @@ int run_fulltext_search(const Context&, const Args&);
 int run_export_query(const Context&, const Args&);
 int run_key(const Context&, const Args&);
 int run_migrate(const Context&, const Args&);
+int run_timestamp(const Context&, const Args&);
+// export ID --evidence -o OUT (cmd_timestamp.cpp).
+int export_evidence(const Context& ctx, const Args& args, const archive::DeliveryId& id);
 
 // " (removed: audit entry N, delete by USER at TIME)" when a No Tenant delivery was removed,
 // else "".

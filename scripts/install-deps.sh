@@ -28,6 +28,9 @@ packages=(
   postfix swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl sasl2-bin libsasl2-modules
   # integration tests: a private dovecot for postjournal-fetch (IMAP, POP3)
   dovecot-imapd dovecot-pop3d
+  # RFC 3161 timestamps (stamp/): libcurl for the TSA; tests run a TSA (openssl ts -reply behind a
+  # python3 stdlib HTTP server) and unzip evidence bundles
+  libcurl4-openssl-dev python3 unzip
   # index tests: a real PDF made with ghostscript (ps2pdf), DOCX zipped from its XML parts
   ghostscript zip
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)

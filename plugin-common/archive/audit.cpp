@@ -12,13 +12,6 @@ namespace {
 constexpr std::string_view kAuditMagic = "PJAU1";
 constexpr std::string_view kTombMagic = "PJTS1";
 
-bool take_digest(util::ByteReader& r, util::Digest& out) {
-  std::string_view raw;
-  if (!r.raw(out.size(), raw)) return false;
-  std::copy(raw.begin(), raw.end(), reinterpret_cast<char*>(out.data()));
-  return true;
-}
-
 }  // namespace
 
 std::string encode_audit(const AuditEntry& e) {
@@ -40,7 +33,7 @@ std::optional<AuditEntry> decode_audit(std::string_view bytes) {
   bool ok = r.varint(t);
   e.time = static_cast<util::TimeUs>(t);
   for (std::string* s : {&e.user, &e.action, &e.delivery, &e.moved_to}) ok = ok && r.bytes(*s);
-  ok = ok && take_digest(r, e.content_sha256) && r.bytes(e.reason) && r.done();
+  ok = ok && util::read_digest(r, e.content_sha256) && r.bytes(e.reason) && r.done();
   if (!ok) return std::nullopt;
   return e;
 }
@@ -60,7 +53,8 @@ std::optional<Tombstone> decode_tombstone(std::string_view bytes) {
   if (bytes.substr(0, kTombMagic.size()) != kTombMagic) return std::nullopt;
   util::ByteReader r(bytes.substr(kTombMagic.size()));
   Tombstone t;
-  if (!take_digest(r, t.chain_digest) || !r.varint(t.audit_seq) || !r.done()) return std::nullopt;
+  if (!util::read_digest(r, t.chain_digest) || !r.varint(t.audit_seq) || !r.done())
+    return std::nullopt;
   return t;
 }
 

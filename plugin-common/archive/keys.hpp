@@ -11,7 +11,8 @@
 
 namespace postjournal::archive::keys {
 
-inline constexpr std::string_view kHead = "head";  // meta: be64 seq + 32-byte link
+inline constexpr std::string_view kHead = "head";             // meta: be64 seq + 32-byte link
+inline constexpr std::string_view kAuditHead = "audit-head";  // meta: the audit log's head
 inline constexpr std::size_t kChunkSize = 256 * 1024;
 
 std::string seq(std::uint64_t s);

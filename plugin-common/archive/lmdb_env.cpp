@@ -227,6 +227,7 @@ void Environment::open_locked() {
     dbs_.texts = open("texts");
     dbs_.text_refs = open("text_refs");
     dbs_.pieces = open("pieces");
+    dbs_.stamps = open("stamps");
     auto version = txn.get(dbs_.meta, kVersionKey);
     if (!version) {
       txn.put(dbs_.meta, kVersionKey, kArchiveVersion);
@@ -294,7 +295,8 @@ std::vector<std::pair<std::string, Dbi>> Environment::tables() const {
           {"tombstones", dbs_.tombstones},
           {"audit", dbs_.audit},
           {"texts", dbs_.texts},
-          {"text_refs", dbs_.text_refs}};
+          {"text_refs", dbs_.text_refs},
+          {"stamps", dbs_.stamps}};
 }
 
 std::vector<DbStats> Environment::db_stats() const {

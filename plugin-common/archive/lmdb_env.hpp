@@ -112,6 +112,8 @@ struct Databases {
   Dbi text_refs = 0;  // 'c' content sha + attachment sha, 'a' attachment sha + content sha -> ""
   // Storage v2 (storage.hpp): the stored chunks of version-2 blobs.
   Dbi pieces = 0;  // keys::piece(blob id, chunk, piece) -> bytes
+  // RFC 3161 stamps of the chains (stamps.hpp).
+  Dbi stamps = 0;  // stamp seq(be64) -> encoded StampRecord
 };
 
 // Page use of one database (mdb_stat -a): for the layout benchmark and `postjournal status`.

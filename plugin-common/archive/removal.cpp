@@ -17,8 +17,6 @@ namespace postjournal::archive {
 
 namespace {
 
-constexpr std::string_view kAuditHead = "audit-head";  // meta: be64 seq + 32-byte link
-
 util::Digest digest_of(std::string_view bytes) {
   util::Digest d{};
   if (bytes.size() == d.size())
@@ -93,7 +91,7 @@ void release_content(Txn& txn, const Databases& dbs, const TenantId& tenant,
 
 void append_audit(Txn& txn, const Databases& dbs, AuditEntry& entry) {
   ChainHead head;
-  if (auto h = txn.get(dbs.meta, kAuditHead)) {
+  if (auto h = txn.get(dbs.meta, keys::kAuditHead)) {
     auto decoded = decode_head(*h);
     if (!decoded) throw LmdbError(MDB_CORRUPTED, "audit log head is corrupt");
     head = *decoded;
@@ -105,7 +103,7 @@ void append_audit(Txn& txn, const Databases& dbs, AuditEntry& entry) {
   std::string value(util::as_bytes(head.link));
   value += encoded;
   txn.put(dbs.audit, keys::seq(entry.seq), value, MDB_APPEND);
-  txn.put(dbs.meta, kAuditHead, encode_head(head));
+  txn.put(dbs.meta, keys::kAuditHead, encode_head(head));
 }
 
 }  // namespace
@@ -194,7 +192,7 @@ void verify_audit(const Txn& txn, const Databases& dbs, VerifyReport& report) {
     prev = digest_of(v.substr(0, 32));
   }
   std::optional<ChainHead> head;
-  if (auto hv = txn.get(dbs.meta, kAuditHead)) head = decode_head(*hv);
+  if (auto hv = txn.get(dbs.meta, keys::kAuditHead)) head = decode_head(*hv);
   std::uint64_t last = expected - 1;
   if (head ? (head->seq != last || (last > 0 && head->link != prev)) : last > 0) {
     report.problems.push_back({"audit head", "audit log head does not match its last entry"});

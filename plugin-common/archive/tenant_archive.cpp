@@ -176,4 +176,34 @@ std::vector<AuditEntry> TenantArchive::audit() const {
   return read_audit(r.txn, env_->dbs());
 }
 
+Heads TenantArchive::heads() const {
+  auto r = env_->begin_read();
+  return read_heads(r.txn, env_->dbs());
+}
+
+std::vector<StampRecord> TenantArchive::stamps() const {
+  auto r = env_->begin_read();
+  return read_stamps(r.txn, env_->dbs());
+}
+
+void TenantArchive::add_stamp(StampRecord& s) {
+  env_->reserve(s.token.size() + 4096);
+  env_->write([&](Txn& txn) { append_stamp(txn, env_->dbs(), s); });
+}
+
+std::optional<ChainProof> TenantArchive::chain_proof(std::uint64_t seq, std::uint64_t to) const {
+  auto r = env_->begin_read();
+  return archive::chain_proof(r.txn, env_->dbs(), tenant_, seq, to);
+}
+
+std::optional<util::Digest> TenantArchive::audit_link_at(std::uint64_t seq) const {
+  auto r = env_->begin_read();
+  return stored_audit_link(r.txn, env_->dbs(), seq);
+}
+
+std::optional<util::Digest> TenantArchive::link_at(std::uint64_t seq) const {
+  auto r = env_->begin_read();
+  return stored_link(r.txn, env_->dbs(), seq);
+}
+
 }  // namespace postjournal::archive

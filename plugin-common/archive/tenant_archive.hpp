@@ -16,6 +16,7 @@
 #include "archive/delivery.hpp"
 #include "archive/message_bytes.hpp"
 #include "archive/query.hpp"
+#include "archive/stamps.hpp"
 #include "archive/verify.hpp"
 #include "archive/writer.hpp"
 
@@ -35,6 +36,8 @@ class TenantArchive {
 
   const TenantId& tenant() const { return tenant_; }
   const Storage& storage() const { return storage_; }
+  // <archive.root>/<tenant>: for the lock files of jobs that follow the archive.
+  const std::string& dir() const { return env_->dir(); }
   // Whether the archive holds encrypted mail (meta), and its format version (1 or 2).
   bool encrypted() const;
   int format_version() const { return env_->format_version(); }
@@ -85,6 +88,15 @@ class TenantArchive {
   Delivery remove(std::uint64_t seq, AuditEntry& entry);
   std::vector<AuditEntry> audit() const;
   VerifyReport verify_audit() const;  // the audit chain and tombstones only (fast)
+  // RFC 3161 stamps (stamps.hpp): both chain heads now, the stamps in order, a new stamp
+  // appended durably (its seq is set; LmdbError on failure), a delivery's chain proof.
+  Heads heads() const;
+  std::vector<StampRecord> stamps() const;
+  void add_stamp(StampRecord& s);
+  std::optional<ChainProof> chain_proof(std::uint64_t seq, std::uint64_t to) const;
+  // The stored link of audit entry `seq` (stamps.hpp).
+  std::optional<util::Digest> audit_link_at(std::uint64_t seq) const;
+  std::optional<util::Digest> link_at(std::uint64_t seq) const;
   std::uint64_t map_size() const { return env_->map_size(); }
   // See Environment::drop_mapped_pages (the indexer calls it after each batch).
   void drop_mapped_pages() const { env_->drop_mapped_pages(); }

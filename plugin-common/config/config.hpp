@@ -107,6 +107,19 @@ struct Config {
   std::uint64_t index_extract_cpu = 0;      // seconds
   std::uint64_t index_extract_memory = 0;
   std::uint64_t index_zip_depth = 0;
+  // RFC 3161 anchoring of every tenant's chains (stamp/); off while timestamp_url is empty.
+  std::string timestamp_url;
+  std::uint64_t timestamp_interval = 0;  // seconds
+  std::uint64_t timestamp_max_deliveries = 0;
+  std::string timestamp_ca_file;
+  std::string timestamp_policy;
+  std::string timestamp_tls_ca_file;
+  std::string timestamp_client_cert;
+  std::string timestamp_client_key;
+  std::string timestamp_username;
+  std::string timestamp_password_file;
+  std::uint64_t timestamp_timeout = 0;      // seconds
+  std::uint64_t timestamp_alert_after = 0;  // seconds
   std::vector<Listener> listeners;
   std::vector<Mailbox> mailboxes;
 };

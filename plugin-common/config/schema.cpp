@@ -217,6 +217,41 @@ const std::vector<FieldSpec<Config>>& top_fields() {
                 1ull << 40, "Address-space limit of an extractor worker."),
       number<C>("index.zip_depth", KeyType::kCount, &C::index_zip_depth, "2", 0, 8,
                 "Nested zip archives opened inside an attachment."),
+      text<C>("timestamp.url", &C::timestamp_url, "",
+              "RFC 3161 timestamp authority (HTTP or HTTPS URL). When set, the milter has each "
+              "tenant's chain heads (deliveries and audit log) stamped every timestamp.interval "
+              "or every timestamp.max_deliveries new deliveries, whichever comes first, and "
+              "`postjournal timestamp` stamps on demand; empty: no stamps (README, Timestamps)."),
+      number<C>("timestamp.interval", KeyType::kSeconds, &C::timestamp_interval, "600", 1, 86400,
+                "Most seconds between a new delivery or audit entry and the stamp covering it."),
+      number<C>("timestamp.max_deliveries", KeyType::kCount, &C::timestamp_max_deliveries, "10000",
+                1, 100000000,
+                "New deliveries of one tenant that trigger a stamp before the interval is over "
+                "(also the usual length of an evidence bundle's chain path)."),
+      text<C>("timestamp.ca_file", &C::timestamp_ca_file, "",
+              "PEM file of the trust anchors (root CAs) of the TSA: each token is checked "
+              "against them when taken and by `postjournal verify`, as of the token's own time. "
+              "Required with timestamp.url."),
+      text<C>("timestamp.policy", &C::timestamp_policy, "",
+              "TSA policy OID to ask for (dotted); empty: the TSA's default."),
+      text<C>("timestamp.tls_ca_file", &C::timestamp_tls_ca_file, "",
+              "PEM file of the CAs that an HTTPS TSA's server certificate must chain to; empty: "
+              "the system's trust store."),
+      text<C>("timestamp.client_cert", &C::timestamp_client_cert, "",
+              "PEM client certificate for TSAs that require one (commercial TSAs); empty: none."),
+      text<C>("timestamp.client_key", &C::timestamp_client_key, "",
+              "PEM private key of timestamp.client_cert; empty: in the certificate file."),
+      text<C>("timestamp.username", &C::timestamp_username, "",
+              "HTTP basic-authentication user for the TSA; empty: none."),
+      text<C>("timestamp.password_file", &C::timestamp_password_file, "",
+              "File holding the basic-authentication password (first line)."),
+      number<C>("timestamp.timeout", KeyType::kSeconds, &C::timestamp_timeout, "30", 1, 600,
+                "Deadline of one request to the TSA."),
+      number<C>("timestamp.alert_after", KeyType::kSeconds, &C::timestamp_alert_after, "21600", 60,
+                2592000,
+                "A tenant whose oldest unstamped delivery or audit entry is older than this is "
+                "FAILING in `postjournal status` (source timestamp:TENANT), alerted once per "
+                "episode like a source, and shown by the metrics."),
   };
   return kFields;
 }

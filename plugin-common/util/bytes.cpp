@@ -1,5 +1,7 @@
 #include "util/bytes.hpp"
 
+#include <algorithm>
+
 namespace postjournal::util {
 
 void put_be64(std::string& out, std::uint64_t v) {
@@ -69,6 +71,13 @@ bool ByteReader::u8(std::uint8_t& v) {
   if (in_.empty()) return false;
   v = static_cast<std::uint8_t>(in_.front());
   in_.remove_prefix(1);
+  return true;
+}
+
+bool read_digest(ByteReader& r, Digest& out) {
+  std::string_view raw;
+  if (!r.raw(out.size(), raw)) return false;
+  std::copy(raw.begin(), raw.end(), reinterpret_cast<char*>(out.data()));
   return true;
 }
 

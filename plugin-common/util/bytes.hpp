@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/sha256.hpp"
+
 namespace postjournal::util {
 
 void put_be64(std::string& out, std::uint64_t v);
@@ -29,5 +31,8 @@ class ByteReader {
  private:
   std::string_view in_;
 };
+
+// Reads 32 raw bytes into `out`; false when fewer remain.
+bool read_digest(ByteReader& r, Digest& out);
 
 }  // namespace postjournal::util

@@ -131,6 +131,16 @@ void AtomicFile::write(std::string_view bytes) {
   write_all(fd_.get(), bytes, tmp_);
 }
 
+void AtomicFile::write_at(std::uint64_t offset, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::pwrite(fd_.get(), bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(n < 0 ? errno : EIO, "cannot write", tmp_);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+}
+
 void AtomicFile::commit() {
   if (::fsync(fd_.get()) != 0) fail(errno, "cannot fsync", tmp_);
   fd_.reset();

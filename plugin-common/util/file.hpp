@@ -59,6 +59,8 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   void write(std::string_view bytes);
+  // Overwrites bytes already written at `offset` (the file position is unchanged).
+  void write_at(std::uint64_t offset, std::string_view bytes);
   void commit();
   const std::string& path() const { return path_; }
 
