@@ -44,28 +44,6 @@ std::vector<index::Health> index_health(const Context& ctx) {
   return out;
 }
 
-struct TenantStamps {
-  archive::TenantId tenant;
-  stamp::Gap gap;
-};
-
-// Each tenant's stamps and what is not stamped yet, when timestamps are on (or were: a tenant
-// with stamps); their rows join the sources (a gap past timestamp.alert_after is FAILING).
-std::vector<TenantStamps> stamp_gaps(const Context& ctx, util::TimeUs now,
-                                     const std::map<std::string, state::SourceState>& states,
-                                     std::vector<state::SourceStatus>& rows) {
-  std::vector<TenantStamps> out;
-  for (const auto& t : archive::list_tenants(ctx.root)) {
-    stamp::Gap g = stamp::gap(*ctx.open_existing(t));
-    if (ctx.config.timestamp_url.empty() && g.stamps == 0) continue;
-    auto it = states.find(stamp::row_name(t));
-    rows.push_back(stamp::stamp_row(ctx.config, t, g,
-                                    it == states.end() ? state::SourceState{} : it->second, now));
-    out.push_back({t, std::move(g)});
-  }
-  return out;
-}
-
 // Lines about the storage settings; they do not change the exit code.
 std::vector<std::string> warnings(const Context& ctx) {
   std::vector<std::string> out;
@@ -82,7 +60,12 @@ int run_status(const Context& ctx, const Args& args) {
   util::TimeUs now = parse_time_option(args, "now").value_or(util::now_us());
   auto states = recorded(ctx);
   auto rows = state::evaluate(ctx.config, states, now);
-  auto stamps = stamp_gaps(ctx, now, states, rows);
+  // Each tenant's stamps: their rows join the sources (a gap past timestamp.alert_after is
+  // FAILING, which sets the exit status).
+  auto stamps = stamp::gaps(ctx.config, ctx.root,
+                            [&ctx](const archive::TenantId& t) { return ctx.open_existing(t); });
+  auto stamp_rows = stamp::stamp_rows(ctx.config, stamps, states, now);
+  rows.insert(rows.end(), stamp_rows.begin(), stamp_rows.end());
   std::uint64_t queue = no_tenant_queue(ctx);
   auto indexes = index_health(ctx);
   if (args.has("json")) {
@@ -137,10 +120,10 @@ int run_status(const Context& ctx, const Args& args) {
     w.end_array().end_object();
     std::cout << w.str();
   } else {
-    std::cout << pad("SOURCE", 24) << pad("KIND", 9) << pad("TENANT", 16) << pad("TYPE", 11)
+    std::cout << pad("SOURCE", 24) << pad("KIND", 10) << pad("TENANT", 16) << pad("TYPE", 11)
               << pad("LAST MESSAGE", 22) << pad("AGE", 6) << pad("24H", 7) << "STATE\n";
     for (const auto& r : rows) {
-      std::cout << pad(r.name, 24) << pad(r.kind, 9) << pad(r.tenant, 16) << pad(r.type, 11)
+      std::cout << pad(r.name, 24) << pad(r.kind, 10) << pad(r.tenant, 16) << pad(r.type, 11)
                 << pad(r.state.last_message ? util::format_iso8601(r.state.last_message) : "never",
                        22)
                 << pad(age(now, r.state.last_message), 6) << pad(std::to_string(r.last_24h), 7)

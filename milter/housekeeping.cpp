@@ -5,6 +5,7 @@
 #include "archive/registry.hpp"
 #include "index/follower.hpp"
 #include "metrics/metrics.hpp"
+#include "stamp/check.hpp"
 #include "state/alerts.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -25,9 +26,17 @@ void write_metrics(const Runtime& rt, ingest::Service& service) {
   }
 }
 
+std::vector<stamp::TenantGap> stamp_gaps(const Runtime& rt, ingest::Service& service) {
+  return stamp::gaps(*rt.config, rt.config->archive_root,
+                     [&service](const archive::TenantId& t) { return service.archive(t); });
+}
+
 void check(const Runtime& rt, ingest::Service& service) {
   try {
-    state::check_alerts(*rt.config, service.state(), util::now_us());
+    util::TimeUs now = util::now_us();
+    state::check_alerts(
+        *rt.config, service.state(), now,
+        stamp::stamp_rows(*rt.config, stamp_gaps(rt, service), service.state().all(), now));
   } catch (const std::exception& e) {
     util::log(util::LogLevel::kWarning, std::string("alert check failed: ") + e.what());
   }
@@ -77,7 +86,20 @@ std::string render_metrics(const Runtime& rt, ingest::Service& service) {
     g.no_tenant_queue = service.archive(archive::TenantId::no_tenant())->count();
   }
   util::TimeUs now = util::now_us();
-  g.sources = state::evaluate(*rt.config, service.state().all(), now);
+  auto states = service.state().all();
+  g.sources = state::evaluate(*rt.config, states, now);
+  auto gaps = stamp_gaps(rt, service);
+  for (auto& row : stamp::stamp_rows(*rt.config, gaps, states, now)) g.sources.push_back(row);
+  for (const auto& tg : gaps) {
+    const stamp::Gap& gap = tg.gap;
+    auto seconds = [](util::TimeUs t) {
+      return static_cast<std::uint64_t>(t < 0 ? 0 : t / 1000000);
+    };
+    g.stamps.push_back({tg.tenant.str(), gap.last ? gap.last->deliveries.seq : 0,
+                        gap.unstamped + gap.unstamped_audit,
+                        gap.oldest_unstamped == 0 ? 0 : seconds(now - gap.oldest_unstamped),
+                        gap.last ? seconds(gap.last->gen_time) : 0});
+  }
   for (const auto& t : archive::list_tenants(root)) {
     index::Health h = index::health(*service.archive(t), root);
     std::uint64_t lag_s = h.oldest_unindexed == 0 || now < h.oldest_unindexed

@@ -1,8 +1,9 @@
 // The milter's periodic work, in one background thread: rewrite metrics.file every
 // metrics.interval (metrics/metrics.hpp) and run the alert check every alerts.check_interval
-// (state/alerts.hpp). Each round reads the current configuration snapshot, so a reload (SIGUSR1)
-// applies to the next round. Failures are logged and retried next round; they never affect mail.
-// The thread is joined by the destructor (at shutdown, before the Service and static objects go).
+// (state/alerts.hpp; the timestamp:<tenant> rows of stamp/check.hpp included). Each round reads the
+// current configuration snapshot, so a reload (SIGUSR1) applies to the next round. Failures are
+// logged and retried next round; they never affect mail. The thread is joined by the destructor (at
+// shutdown, before the Service and static objects go).
 #pragma once
 
 #include <condition_variable>

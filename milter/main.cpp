@@ -19,6 +19,8 @@
 #include "housekeeping.hpp"
 #include "index/follower.hpp"
 #include "runtime.hpp"
+#include "stamp/anchor.hpp"
+#include "stamp/anchorer.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/privileges.hpp"
@@ -214,6 +216,14 @@ int main(int argc, char** argv) {
     util::log(util::LogLevel::kError, "not starting: " + problem);
     return EX_CONFIG;
   }
+  if (!c.timestamp_url.empty()) {
+    try {
+      (void)stamp::settings_from(c);  // timestamp.ca_file set, password file readable
+    } catch (const stamp::StampError& e) {
+      util::log(util::LogLevel::kError, std::string("not starting: ") + e.what());
+      return EX_CONFIG;
+    }
+  }
   // The process's one Service: opened after fork (LMDB), owns the archives until shutdown.
   std::unique_ptr<ingest::Service> service;
   try {
@@ -245,6 +255,16 @@ int main(int argc, char** argv) {
     service->set_on_stored([f] { f->notify(); });
     indexer->start(std::chrono::seconds(30));
   }
+  // RFC 3161 stamps (timestamp.url): a thread that stamps each tenant's chain heads on schedule;
+  // like the indexer it only reads the archive (its stamp is a small write of its own).
+  std::unique_ptr<stamp::Anchorer> anchorer;
+  if (!c.timestamp_url.empty()) {
+    ingest::Service* svc = service.get();
+    anchorer = std::make_unique<stamp::Anchorer>(
+        c.archive_root, [svc](const archive::TenantId& t) { return svc->archive(t); },
+        service->state(), [] { return milter::CurrentRuntime::get()->config; });
+    anchorer->start();
+  }
   {
     milter::Housekeeping housekeeping(*service);
     util::log(util::LogLevel::kInfo, "starting on " + conn + " archive=" + c.archive_root +
@@ -257,9 +277,11 @@ int main(int argc, char** argv) {
   // A connection still committing finishes first; the Service outlives every Session.
   bool drained = milter::wait_for_connections(std::chrono::seconds(c.milter_commit_timeout + 5));
   if (indexer) indexer->stop();  // joined; a late notify() on it stays harmless
+  if (anchorer) anchorer->stop();
   if (drained) {
     service.reset();  // drains the writers, closes the archives and the state store
     indexer.reset();
+    anchorer.reset();
   } else {
     util::log(util::LogLevel::kWarning, "connections still open at exit; archives left to the OS");
     (void)service.release();  // never destroyed under a running Session

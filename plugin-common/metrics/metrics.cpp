@@ -75,6 +75,30 @@ void Registry::tempfail(Tempfail reason) {
   ++tempfails_[reason];
 }
 
+namespace {
+
+template <class G>
+struct TenantMetric {
+  const char* name;
+  const char* help;
+  std::uint64_t G::*field;
+};
+
+// One gauge per tenant for each metric of the list.
+template <class G>
+void tenant_gauges(std::string& out, std::initializer_list<TenantMetric<G>> metrics,
+                   const std::vector<G>& gauges) {
+  for (const auto& m : metrics) {
+    help(out, m.name, "gauge", m.help);
+    for (const auto& g : gauges) {
+      out += std::string(m.name) + "{tenant=\"" + label_value(g.tenant) + "\"} " +
+             std::to_string(g.*m.field) + "\n";
+    }
+  }
+}
+
+}  // namespace
+
 std::string Registry::render(const Gauges& g) const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -128,28 +152,34 @@ std::string Registry::render(const Gauges& g) const {
              (s.health == h ? "1" : "0") + "\n";
     }
   }
-  struct IndexMetric {
-    const char* name;
-    const char* help;
-    std::uint64_t IndexGauge::*field;
-  };
-  for (const IndexMetric& m :
-       {IndexMetric{"postjournal_index_watermark", "Every delivery up to this seq is indexed.",
-                    &IndexGauge::watermark},
-        IndexMetric{"postjournal_index_lag_deliveries",
-                    "Deliveries not yet in the full-text index.", &IndexGauge::lag},
-        IndexMetric{"postjournal_index_lag_seconds",
-                    "Age of the oldest delivery not yet in the full-text index (0: none).",
-                    &IndexGauge::lag_seconds},
-        IndexMetric{"postjournal_index_extract_failed_messages",
-                    "Indexed messages with a part whose text could not be extracted.",
-                    &IndexGauge::extract_failed}}) {
-    help(out, m.name, "gauge", m.help);
-    for (const auto& ig : g.indexes) {
-      out += std::string(m.name) + "{tenant=\"" + label_value(ig.tenant) + "\"} " +
-             std::to_string(ig.*m.field) + "\n";
-    }
-  }
+  using I = TenantMetric<IndexGauge>;
+  tenant_gauges<IndexGauge>(
+      out,
+      {I{"postjournal_index_watermark", "Every delivery up to this seq is indexed.",
+         &IndexGauge::watermark},
+       I{"postjournal_index_lag_deliveries", "Deliveries not yet in the full-text index.",
+         &IndexGauge::lag},
+       I{"postjournal_index_lag_seconds",
+         "Age of the oldest delivery not yet in the full-text index (0: none).",
+         &IndexGauge::lag_seconds},
+       I{"postjournal_index_extract_failed_messages",
+         "Indexed messages with a part whose text could not be extracted.",
+         &IndexGauge::extract_failed}},
+      g.indexes);
+  using S = TenantMetric<StampGauge>;
+  tenant_gauges<StampGauge>(
+      out,
+      {S{"postjournal_timestamp_stamped_deliveries",
+         "Every delivery up to this seq is covered by an RFC 3161 stamp.",
+         &StampGauge::stamped_deliveries},
+       S{"postjournal_timestamp_unstamped", "Deliveries and audit entries not yet stamped.",
+         &StampGauge::unstamped},
+       S{"postjournal_timestamp_gap_seconds",
+         "Age of the oldest delivery or audit entry not yet stamped (0: none).",
+         &StampGauge::gap_seconds},
+       S{"postjournal_timestamp_last_success_timestamp_seconds",
+         "TSA time of the newest stamp (0: none).", &StampGauge::last_tsa_time}},
+      g.stamps);
   return out;
 }
 

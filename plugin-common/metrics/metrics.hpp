@@ -16,6 +16,13 @@
 //   postjournal_index_lag_seconds{tenant}                  gauge: age of the oldest of them
 //   postjournal_index_extract_failed_messages{tenant}      gauge: messages with a part whose
 //                                                          text extraction failed
+//   postjournal_timestamp_stamped_deliveries{tenant}       gauge: stamped up to this seq
+//   postjournal_timestamp_unstamped{tenant}                gauge: deliveries + audit entries
+//                                                          not yet stamped
+//   postjournal_timestamp_gap_seconds{tenant}              gauge: age of the oldest of them
+//   postjournal_timestamp_last_success_timestamp_seconds{tenant}  gauge: TSA time of the
+//                                                          newest stamp
+// (a tenant's stamps are also the source timestamp:<tenant>, kind "timestamp")
 //
 // Thread-safe (one mutex; the hot path takes it once per message).
 #pragma once
@@ -47,10 +54,20 @@ struct IndexGauge {
   std::uint64_t extract_failed = 0;
 };
 
+// RFC 3161 stamps of one tenant (stamp/check.hpp's Gap); times in Unix seconds.
+struct StampGauge {
+  std::string tenant;
+  std::uint64_t stamped_deliveries = 0;
+  std::uint64_t unstamped = 0;  // deliveries + audit entries
+  std::uint64_t gap_seconds = 0;
+  std::uint64_t last_tsa_time = 0;
+};
+
 struct Gauges {
   std::uint64_t no_tenant_queue = 0;
-  std::vector<state::SourceStatus> sources;
+  std::vector<state::SourceStatus> sources;  // timestamp:<tenant> rows included
   std::vector<IndexGauge> indexes;
+  std::vector<StampGauge> stamps;
 };
 
 class Registry {

@@ -39,7 +39,6 @@ util::TimeUs retry_delay(std::uint32_t failures, const config::Config& c);
 
 class Anchorer {
  public:
-  using Open = std::function<std::shared_ptr<archive::TenantArchive>(const archive::TenantId&)>;
   using CurrentConfig = std::function<std::shared_ptr<const config::Config>()>;
 
   Anchorer(std::string root, Open open, state::StateStore& state, CurrentConfig config);

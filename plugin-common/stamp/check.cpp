@@ -1,5 +1,7 @@
 #include "stamp/check.hpp"
 
+#include "archive/registry.hpp"
+
 namespace postjournal::stamp {
 
 namespace {
@@ -134,6 +136,29 @@ state::SourceStatus stamp_row(const config::Config& c, const archive::TenantId& 
     row.health = state::Health::kOk;
   }
   return row;
+}
+
+std::vector<TenantGap> gaps(const config::Config& c, const std::string& root, const Open& open) {
+  std::vector<TenantGap> out;
+  for (const auto& t : archive::list_tenants(root)) {
+    Gap g = gap(*open(t));
+    if (c.timestamp_url.empty() && g.stamps == 0) continue;
+    out.push_back({t, std::move(g)});
+  }
+  return out;
+}
+
+std::vector<state::SourceStatus> stamp_rows(const config::Config& c,
+                                            const std::vector<TenantGap>& gaps,
+                                            const std::map<std::string, state::SourceState>& states,
+                                            util::TimeUs now) {
+  std::vector<state::SourceStatus> rows;
+  for (const auto& g : gaps) {
+    auto it = states.find(row_name(g.tenant));
+    rows.push_back(
+        stamp_row(c, g.tenant, g.gap, it == states.end() ? state::SourceState{} : it->second, now));
+  }
+  return rows;
 }
 
 }  // namespace postjournal::stamp

@@ -16,6 +16,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,5 +68,21 @@ inline std::string row_name(const archive::TenantId& t) {
 // keeps under row_name (last success as last_message, the latest failure).
 state::SourceStatus stamp_row(const config::Config& c, const archive::TenantId& t, const Gap& g,
                               const state::SourceState& recorded, util::TimeUs now);
+
+using Open = std::function<std::shared_ptr<archive::TenantArchive>(const archive::TenantId&)>;
+
+struct TenantGap {
+  archive::TenantId tenant;
+  Gap gap;
+};
+// The gap of every tenant under `root` while timestamp.url is set, and of tenants that have
+// stamps when it is not.
+std::vector<TenantGap> gaps(const config::Config& c, const std::string& root, const Open& open);
+
+// Their rows, with the state recorded under each row's name.
+std::vector<state::SourceStatus> stamp_rows(const config::Config& c,
+                                            const std::vector<TenantGap>& gaps,
+                                            const std::map<std::string, state::SourceState>& states,
+                                            util::TimeUs now);
 
 }  // namespace postjournal::stamp

@@ -81,9 +81,11 @@ std::string alert_mail(const AlertEvent& e, const std::string& to, const std::st
   return m;
 }
 
-AlertOutcome check_alerts(const config::Config& c, StateStore& store, util::TimeUs now) {
+AlertOutcome check_alerts(const config::Config& c, StateStore& store, util::TimeUs now,
+                          const std::vector<SourceStatus>& extra) {
   AlertOutcome outcome;
   auto rows = evaluate(c, store.all(), now);
+  rows.insert(rows.end(), extra.begin(), extra.end());
   std::string host = hostname();
   for (const auto& e : pending_alerts(rows)) {
     const SourceStatus& s = e.source;

@@ -39,6 +39,9 @@ struct AlertOutcome {
   std::size_t failed = 0;  // mails sendmail did not accept (retried next time)
 };
 
-AlertOutcome check_alerts(const config::Config& c, StateStore& store, util::TimeUs now);
+// `extra`: rows of other kinds evaluated by their owners (the timestamp:<tenant> rows of
+// stamp/check.hpp), alerted the same way; their state must come from `store`.
+AlertOutcome check_alerts(const config::Config& c, StateStore& store, util::TimeUs now,
+                          const std::vector<SourceStatus>& extra = {});
 
 }  // namespace postjournal::state
