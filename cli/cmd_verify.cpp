@@ -23,9 +23,10 @@ std::string timestamp_line(const Context& ctx, const stamp::Coverage& c) {
     return ctx.config.timestamp_url.empty() ? "none (timestamp.url is not set)"
                                             : "none yet (postjournal timestamp)";
   }
-  std::string s = std::to_string(c.stamps.size()) +
-                  (c.stamps.size() == 1 ? " stamp, " : " stamps, ") + std::to_string(c.valid) +
-                  " valid; ";
+  std::string s =
+      std::to_string(c.stamps.size()) + (c.stamps.size() == 1 ? " stamp, " : " stamps, ");
+  if (c.unchecked) return s + "not checked: timestamp.ca_file is not set (the TSA's trust anchors)";
+  s += std::to_string(c.valid) + " valid; ";
   if (c.valid == 0) return s + "no delivery is covered by a valid stamp";
   s += "deliveries 1.." + std::to_string(c.covered) + " covered (TSA time " +
        util::format_iso8601(last_valid_time(c)) + ")";

@@ -63,7 +63,9 @@ Coverage check_stamps(const archive::TenantArchive& a, const std::string& ca_fil
         c.problem = "it stamps older heads than stamp " + std::to_string(p.seq);
       }
     }
-    if (c.problem.empty()) {
+    if (ca_file.empty()) {
+      cov.unchecked = true;
+    } else if (c.problem.empty()) {
       ++cov.valid;
       cov.covered = std::max(cov.covered, c.record.deliveries.seq);
       cov.audit_covered = std::max(cov.audit_covered, c.record.audit.seq);

@@ -45,9 +45,12 @@ struct Coverage {
   std::uint64_t last_seq = 0;       // newest delivery of the archive (removed ones included)
   std::uint64_t audit_last = 0;
   std::vector<archive::VerifyProblem> problems;  // where: "stamp N"
+  bool unchecked = false;                        // stamps exist but ca_file is empty
 };
 
-// `ca_file` empty: tokens cannot be checked, which is a problem when there are stamps.
+// `ca_file` empty (timestamp.ca_file not set): no token can be checked; the stamps are then
+// `unchecked` (none valid) but not problems: whether a TSA is trusted is the configuration's
+// decision, and verify says that it could not make it.
 Coverage check_stamps(const archive::TenantArchive& a, const std::string& ca_file);
 
 struct Gap {

@@ -57,8 +57,13 @@ std::string alert_mail(const AlertEvent& e, const std::string& to, const std::st
   m += "Message-ID: <postjournal." + std::to_string(now) + "." + s.name + "@" + host + ">\r\n";
   m += "Auto-Submitted: auto-generated\r\n";
   m += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+  bool stamps = s.kind == "timestamp";  // a tenant's RFC 3161 stamps (stamp/check.hpp)
   if (e.recovery) {
-    m += "The " + describe(s) + " delivers again.\r\n\r\n";
+    m += "The " + describe(s) + (stamps ? " is up to date again" : " delivers again") + ".\r\n\r\n";
+  } else if (stamps) {
+    m += "The " + describe(s) + " is " + to_string(s.health) + ": " + s.state.last_failure_reason +
+         ".\r\n\r\nArchiving goes on; the next stamp that succeeds covers everything since the "
+         "last one (`postjournal timestamp` takes one at once).\r\n\r\n";
   } else {
     m += "The " + describe(s) + " is " + to_string(s.health) + ": " + problem_line(s) +
          ".\r\n\r\nJournal reports that cannot be delivered are retried by the sender for a "

@@ -106,5 +106,8 @@ archive: {root: $work/archive}
 YAML
 expect_exit 78 "$bin" -c "$work/none.yaml" timestamp
 grep -q 'timestamp.url is not set' <<<"$out" || fail "$out"
+expect_exit 0 "$bin" -c "$work/none.yaml" verify --tenant acme
+grep -q '^  timestamps: 2 stamps, not checked: timestamp.ca_file is not set' <<<"$out" ||
+  fail "verify without trust anchors: $out"
 ok "verify names a token of an untrusted TSA; no timestamp.url is a configuration error"
 echo "all timestamp tests passed"

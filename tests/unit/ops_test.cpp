@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "metrics/metrics.hpp"
+#include "stamp/check.hpp"
 #include "state/alerts.hpp"
 #include "test_support.hpp"
 #include "util/file.hpp"
@@ -121,6 +122,8 @@ TEST(Metrics, RendersCountersHistogramAndEscapedLabels) {
   s.state.last_message = kT0;
   s.health = state::Health::kInactive;
   g.sources.push_back(s);
+  g.indexes.push_back({"acme", 12, 2, 30, 1});
+  g.stamps.push_back({"acme", 10, 4, 42, 1795000000});
   std::string text = r.render(g);
   auto has = [&text](const std::string& line) {
     return text.find(line + "\n") != std::string::npos;
@@ -143,6 +146,12 @@ TEST(Metrics, RendersCountersHistogramAndEscapedLabels) {
       R"(postjournal_source_state{source="relay",kind="listener",tenant="globex",state="INACTIVE"} 1)"));
   EXPECT_TRUE(has(
       R"(postjournal_source_state{source="relay",kind="listener",tenant="globex",state="OK"} 0)"));
+  EXPECT_TRUE(has(R"(postjournal_index_lag_deliveries{tenant="acme"} 2)"));
+  EXPECT_TRUE(has(R"(postjournal_timestamp_stamped_deliveries{tenant="acme"} 10)"));
+  EXPECT_TRUE(has(R"(postjournal_timestamp_unstamped{tenant="acme"} 4)"));
+  EXPECT_TRUE(has(R"(postjournal_timestamp_gap_seconds{tenant="acme"} 42)"));
+  EXPECT_TRUE(
+      has(R"(postjournal_timestamp_last_success_timestamp_seconds{tenant="acme"} 1795000000)"));
   EXPECT_EQ(metrics::label_value("a\\b\nc"), "a\\\\b\\nc");
 }
 
@@ -156,4 +165,39 @@ TEST(Metrics, ReplaceFileNeverLeavesAPartialFile) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
   EXPECT_THROW(util::replace_file(dir.path() + "/missing/m.prom", "x", 0644), std::system_error);
+}
+
+TEST(Alerts, ATimestampGapIsAlertedOnceAndRecovers) {
+  TempDir dir;
+  write_sendmail(dir.path(), 0);
+  auto c = one_listener(dir.path());
+  c.timestamp_url = "http://127.0.0.1:9/";
+  c.timestamp_alert_after = 3600;
+  auto store = std::make_unique<state::StateStore>(dir.path());
+  store->record_message("smtp-acme", kT0 + 5 * kHour, "acme:9", 10);  // the listener is OK
+  auto acme = *archive::TenantId::parse("acme");
+  stamp::Gap gap;
+  gap.unstamped = 4;
+  gap.oldest_unstamped = kT0;
+  store->record_failure(stamp::row_name(acme), kT0 + 5 * kHour, "TSA unreachable: refused");
+  auto rows = [&](util::TimeUs now) {
+    return std::vector<state::SourceStatus>{
+        stamp::stamp_row(c, acme, gap, store->get(stamp::row_name(acme)), now)};
+  };
+  util::TimeUs now = kT0 + 5 * kHour;
+  EXPECT_EQ(state::check_alerts(c, *store, now, rows(now)).alerts, 1u);
+  EXPECT_EQ(state::check_alerts(c, *store, now + kHour, rows(now + kHour)).alerts, 0u);
+  ASSERT_EQ(mails(dir.path()), 1);
+  std::string mail = util::read_file(dir.path() + "/out.0");
+  EXPECT_NE(mail.find("Subject: [postjournal] FAILING: timestamp timestamp:acme (tenant acme)"),
+            std::string::npos)
+      << mail;
+  EXPECT_NE(mail.find("TSA unreachable: refused (4 deliveries and 0 audit entries not stamped "
+                      "since 2026-11-18T"),
+            std::string::npos)
+      << mail;
+  gap = stamp::Gap{};  // the next stamp covered everything
+  store->update(stamp::row_name(acme), [](state::SourceState& s) { s.failing = false; });
+  EXPECT_EQ(state::check_alerts(c, *store, now + 2 * kHour, rows(now + 2 * kHour)).recoveries, 1u);
+  EXPECT_NE(util::read_file(dir.path() + "/out.1").find("is up to date again"), std::string::npos);
 }
