@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 ./scripts/install-deps.sh
-targets=(extract_fuzz record_fuzz config_fuzz address_fuzz reconstruct_fuzz session_fuzz index_fuzz query_fuzz)
+targets=(extract_fuzz record_fuzz config_fuzz address_fuzz reconstruct_fuzz session_fuzz index_fuzz query_fuzz
+  tsp_fuzz)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
   -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF >/dev/null
 cmake --build build-fuzz -j"${JOBS:-2}" --target "${targets[@]}"  # only what is fuzzed
 mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record \
   build-fuzz/corpus-config build-fuzz/corpus-address build-fuzz/corpus-reconstruct \
-  build-fuzz/corpus-session build-fuzz/corpus-index build-fuzz/corpus-query
+  build-fuzz/corpus-session build-fuzz/corpus-index build-fuzz/corpus-query build-fuzz/corpus-tsp
 seeds=(tests/data tests/data/journal)
 [[ -d ../shared/corpus ]] && seeds+=(../shared/corpus/m365-journal ../shared/corpus/exchange-onprem-journal
   ../shared/corpus/plain ../shared/corpus/ndr-dsn ../shared/corpus/mime-nasty/mime4j)
@@ -33,4 +34,5 @@ run reconstruct_fuzz build-fuzz/corpus-reconstruct tests/data
 run session_fuzz build-fuzz/corpus-session tests/data/fuzz-session
 run index_fuzz build-fuzz/corpus-index tests/data/index "${seeds[@]}"
 run query_fuzz build-fuzz/corpus-query tests/data/fuzz-query
+run tsp_fuzz build-fuzz/corpus-tsp tests/data/fuzz-tsp
 exit $status

@@ -39,6 +39,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-milter.service
               ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-fetch.service
         DESTINATION /lib/systemd/system)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/postfix-setup.sh
+                 ${PROJECT_SOURCE_DIR}/scripts/verify-evidence.sh
         DESTINATION share/postjournal)
 
 # Maintainer scripts must be 0755 in the package: copy them with that mode.

@@ -18,6 +18,7 @@ util::Digest chain_link(const util::Digest& previous, const util::Digest& digest
 struct ChainHead {
   std::uint64_t seq = 0;
   util::Digest link{};
+  bool operator==(const ChainHead&) const = default;
 };
 std::string encode_head(const ChainHead& h);
 std::optional<ChainHead> decode_head(std::string_view bytes);
