@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the four benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
-# bench/run-search.sh) and
+# Runs the five benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
+# bench/run-search.sh, bench/run-stamp.sh) and
 # prints one Markdown table of their figures and ratios against the baselines each measures in
 # the same run, headed by the machine: cores, CPU, the file system and device under /var/tmp
 # (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
 # The same table goes into README's "Performance" section.
 # Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
-#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search}
+#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=
@@ -21,7 +21,7 @@ fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}'
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
 if [[ -n ${BENCH_LOGS:-} ]]; then  # re-render a table from saved outputs (archive, parse, smtp)
-  cp "$BENCH_LOGS"/{archive,parse,smtp,search} "$log/"
+  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp} "$log/"
 else
   echo "== bench/archive" >&2
   bench/run-archive.sh | tee "$log/archive" >&2
@@ -31,6 +31,8 @@ else
   bench/run-smtp.sh | tee "$log/smtp" >&2
   echo "== bench/search" >&2
   bench/run-search.sh | tee "$log/search" >&2
+  echo "== bench/stamp" >&2
+  bench/run-stamp.sh | tee "$log/stamp" >&2
 fi
 
 field() { grep -m1 "$2" "$log/$1" | sed -E "s#.*$3.*#\\1#"; }
@@ -79,6 +81,21 @@ q_big=$(grep '^postjournal :' "$log/search" | sed -n 2p | sed -E 's#.*: ([0-9]+)
 q_p50=$(field search '^queries:' 'p50=([0-9.]+) ms')
 q_p95=$(field search '^queries:' 'p95=([0-9.]+) ms')
 
+t_ms=$(field stamp '^stamp ' ': ([0-9.]+) ms per postjournal')
+t_direct=$(field stamp '^stamp ' ', ([0-9.]+) ms per direct')
+t_ratio=$(field stamp '^stamp ' 'stamp/direct: ([0-9.]+)')
+t_n=$(field stamp '^verify ' ': ([0-9]+) deliveries')
+t_s=$(field stamp '^verify ' 'deliveries, ([0-9]+) stamps')
+t_vc=$(field stamp '^verify ' 'checked ([0-9.]+) s')
+t_vu=$(field stamp '^verify ' 'unchecked ([0-9.]+) s')
+t_vr=$(field stamp '^verify ' 'ratio: ([0-9.]+)')
+t_steps=$(field stamp '^evidence' ': ([0-9]+) chain steps')
+t_exp=$(field stamp '^evidence' 'export ([0-9.]+) s')
+t_ve=$(field stamp '^evidence' 'verify-evidence.sh ([0-9.]+) s')
+t_rate=$(field stamp '^evidence' '= ([0-9]+) steps/s')
+t_floor=$(field stamp '^evidence' 'floor ([0-9]+) steps/s')
+t_er=$(field stamp '^evidence' 'ratio: ([0-9.]+)')
+
 table=$(cat <<TABLE
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
 /var/tmp on $fs, $fsync_rate fsyncs/s (4 KiB O_DSYNC writes).
@@ -97,6 +114,9 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | smtp: 300 sequential sessions over TCP | C = $s_sc_tcp msg/s | B = $s_sb_tcp msg/s; A = $s_sa msg/s | C/B $s_scb_tcp; C/A $s_sca_tcp | (reported) |
 | search: index $q_n generated messages of 2–200 KB, 30 % with attachments (postjournal also extracts and indexes attachment text) | $q_pj msg/s, index $q_size × the mail, peak RSS $q_rss MB ($q_big) | notmuch new: $q_nm msg/s, index $q_nsize × ($q_ncsize × compacted) | $q_pj/$q_nm = $q_ratio | ≥ 2 (goal 5); size ≤ 0.35 (goal 0.25) |
 | search: 12 queries × 5 runs at 100,000 messages (exact count + first page of 50) | p50 $q_p50 ms, p95 $q_p95 ms | — | — | p95 < 200 ms (goal 100) |
+| timestamp: one RFC 3161 stamp, local TSA (openssl ts -reply) | postjournal timestamp: $t_ms ms | the TSA asked directly (openssl ts -query + curl): $t_direct ms | $t_ratio | (reported) |
+| timestamp: verify of $t_n deliveries | $t_s stamps checked: $t_vc s | tokens not checked: $t_vu s | $t_vr | (reported) |
+| timestamp: evidence bundle of a delivery $t_steps deliveries before its stamp | export $t_exp s; verify-evidence.sh $t_ve s = $t_rate steps/s | process-spawn floor: $t_floor steps/s | $t_er | (reported) |
 TABLE
 )
 echo "$table"

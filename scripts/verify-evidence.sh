@@ -37,11 +37,11 @@ else
 fi
 cd "$dir"
 
-# Hex to bytes: basenc (coreutils >= 8.31) or xxd.
-if command -v basenc >/dev/null; then
-  unhex() { tr 'a-f' 'A-F' | basenc --base16 -d; }
-else
+# Hex to bytes: xxd (one process a step), else basenc (coreutils >= 8.31).
+if command -v xxd >/dev/null; then
   unhex() { xxd -r -p; }
+else
+  unhex() { tr 'a-f' 'A-F' | basenc --base16 -d; }
 fi
 hash() { sha256sum | cut -c1-64; }
 
@@ -74,7 +74,8 @@ next=$seq steps=0
 while read -r kind n digest; do
   [[ $kind == delivery || $kind == digest ]] || continue
   [[ $n == "$next" && $digest =~ ^[0-9a-f]{64}$ ]] || bad "chain.txt: digest $next is missing"
-  link=$(printf '%s%s' "$link" "$digest" | unhex | hash)
+  link=$(printf '%s%s' "$link" "$digest" | unhex | sha256sum)
+  link=${link:0:64}
   next=$((next + 1)) steps=$((steps + 1))
 done <chain.txt
 head_seq=$(field head 2)

@@ -60,18 +60,21 @@ Settings settings_from(const config::Config& c) {
                      "its trust anchors");
   }
   Settings s;
-  s.url = c.timestamp_url;
   s.ca_file = c.timestamp_ca_file;
   s.policy = c.timestamp_policy;
-  s.tls_ca_file = c.timestamp_tls_ca_file;
-  s.client_cert = c.timestamp_client_cert;
-  s.client_key = c.timestamp_client_key;
-  s.username = c.timestamp_username;
-  s.timeout = std::chrono::seconds(c.timestamp_timeout);
+  http::Request& r = s.tsa;
+  r.url = c.timestamp_url;
+  r.content_type = "application/timestamp-query";
+  r.ca_file = c.timestamp_tls_ca_file;
+  r.client_cert = c.timestamp_client_cert;
+  r.client_key = c.timestamp_client_key;
+  r.username = c.timestamp_username;
+  r.timeout = std::chrono::seconds(c.timestamp_timeout);
+  r.max_response = 256 * 1024;  // a token with its certificate chain is a few KiB
   if (!c.timestamp_password_file.empty()) {
     try {
       std::string p = util::read_file(c.timestamp_password_file);
-      s.password = p.substr(0, p.find_first_of("\r\n"));
+      r.password = p.substr(0, p.find_first_of("\r\n"));
     } catch (const std::exception& e) {
       throw StampError(Kind::kConfig, std::string("timestamp.password_file: ") + e.what());
     }
@@ -87,21 +90,12 @@ archive::StampRecord take_stamp(archive::TenantArchive& a, const Settings& s, bo
   std::uint64_t nonce = 0;
   util::random_bytes(&nonce, sizeof nonce);
 
-  http::Request req;
-  req.url = s.url;
-  req.content_type = "application/timestamp-query";
+  http::Request req = s.tsa;
   try {
     req.body = util::tsp::make_request(imprint, nonce, s.policy);
   } catch (const std::invalid_argument& e) {
     throw StampError(Kind::kConfig, std::string("timestamp.policy: ") + e.what());
   }
-  req.ca_file = s.tls_ca_file;
-  req.client_cert = s.client_cert;
-  req.client_key = s.client_key;
-  req.username = s.username;
-  req.password = s.password;
-  req.timeout = s.timeout;
-  req.max_response = 256 * 1024;
   archive::StampRecord rec;
   rec.requested = util::now_us();
   http::Response resp;
@@ -111,22 +105,23 @@ archive::StampRecord take_stamp(archive::TenantArchive& a, const Settings& s, bo
     throw StampError(Kind::kTsa, std::string("TSA unreachable: ") + e.what());
   }
   if (resp.status != 200) {
-    throw StampError(Kind::kTsa, "TSA " + s.url + " answered HTTP " + std::to_string(resp.status) +
+    throw StampError(Kind::kTsa, "TSA " + s.tsa.url + " answered HTTP " +
+                                     std::to_string(resp.status) +
                                      (resp.body.empty() ? "" : ": " + first_line(resp.body)));
   }
   std::string why;
   auto info = util::tsp::parse_response(resp.body, why);
-  if (!info) throw StampError(Kind::kTsa, "TSA " + s.url + " sent " + why);
+  if (!info) throw StampError(Kind::kTsa, "TSA " + s.tsa.url + " sent " + why);
   if (!info->granted)
-    throw StampError(Kind::kTsa, "TSA " + s.url + " refused: " + info->status_text);
+    throw StampError(Kind::kTsa, "TSA " + s.tsa.url + " refused: " + info->status_text);
   why = util::tsp::verify_response(resp.body, imprint, nonce, s.ca_file);
-  if (!why.empty()) throw StampError(Kind::kTsa, "TSA " + s.url + ": " + why);
+  if (!why.empty()) throw StampError(Kind::kTsa, "TSA " + s.tsa.url + ": " + why);
 
   rec.gen_time = info->gen_time;
   rec.deliveries = heads.deliveries;
   rec.audit = heads.audit;
   rec.nonce = nonce;
-  rec.tsa_url = s.url;
+  rec.tsa_url = s.tsa.url;
   rec.token = std::move(resp.body);
   a.add_stamp(rec);
   return rec;

@@ -11,13 +11,13 @@
 // text naming the TSA's own error where there is one. LmdbError from the archive.
 #pragma once
 
-#include <chrono>
 #include <stdexcept>
 #include <string>
 
 #include "archive/stamps.hpp"
 #include "archive/tenant_archive.hpp"
 #include "config/config.hpp"
+#include "http/client.hpp"
 
 namespace postjournal::stamp {
 
@@ -32,11 +32,9 @@ class StampError : public std::runtime_error {
 };
 
 struct Settings {
-  std::string url;
-  std::string ca_file;  // trust anchors of the TSA
+  http::Request tsa;    // URL, TLS trust, client certificate, basic authentication, deadline
+  std::string ca_file;  // trust anchors of the TSA's tokens
   std::string policy;
-  std::string tls_ca_file, client_cert, client_key, username, password;
-  std::chrono::seconds timeout{30};
 };
 
 // The timestamp.* settings; the password read from timestamp.password_file. Throws StampError
