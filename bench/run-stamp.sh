@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RFC 3161 stamps and evidence bundles, against a local TSA (tests/integration/lib/tsa.sh):
+# RFC 3161 stamps and evidence bundles, against a local TSA (scripts/lib/tsa.sh):
 #   stamp    : `postjournal timestamp` wall time per stamp, against the same TSA asked directly
 #              (`openssl ts -query` + curl POST: what any client pays) — the ratio is our overhead;
 #   verify   : `postjournal verify` of a tenant of N deliveries with S stamps checked, against the
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 n=${1:-10000} stamps=${2:-10}
 [[ -x build/cli/postjournal ]] || ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 pj=$PWD/build/cli/postjournal
-tsa() { bash tests/integration/lib/tsa.sh "$@"; }
+tsa() { bash scripts/lib/tsa.sh "$@"; }
 work=$(mktemp -d -p /var/tmp)
 trap 'tsa stop "$work/tsa"; rm -rf "$work"' EXIT
 tsa make "$work/tsa" "Bench TSA" >/dev/null

@@ -4,7 +4,9 @@
 # /tmp/postjournal-quickstart; /etc/postfix is not touched) and postjournal-milter on
 # 127.0.0.1:11891. It sends the project's sample journal reports with swaks, then shows the
 # archive: tenants, the deliveries, a search by a BCC recipient, the byte-exact original, verify,
-# and full-text searches once the milter's indexer has caught up.
+# full-text searches once the milter's indexer has caught up, and the RFC 3161 stamps the milter
+# takes through a local demo TSA on 127.0.0.1:3180 with an evidence bundle checked by
+# scripts/verify-evidence.sh.
 # Both keep running so you can send more mail; `./scripts/quickstart.sh stop` stops them.
 # Usage: ./scripts/quickstart.sh [stop]   (as root on Debian 12)
 set -euo pipefail
@@ -22,6 +24,7 @@ stop() {
     rm -f "$base/milter.pid"
   fi
   [[ -d $base/postfix/etc ]] && pf_stop "$base/postfix"
+  [[ -d $base/tsa ]] && bash scripts/lib/tsa.sh stop "$base/tsa"
   echo "quick start stopped (archive kept in $base/archive)"
 }
 if [[ ${1:-} == stop ]]; then stop; exit 0; fi
@@ -36,7 +39,9 @@ rm -rf "$base"
 mkdir -p "$base/spool" "$base/postfix"
 chmod 755 "$base" "$base/postfix"
 
-echo "== starting postjournal-milter and a private Postfix on 127.0.0.1:2525"
+echo "== starting a demo RFC 3161 TSA on 127.0.0.1:3180, postjournal-milter and a private Postfix on 127.0.0.1:2525"
+bash scripts/lib/tsa.sh make "$base/tsa" "Quick Start Demo TSA" >/dev/null
+bash scripts/lib/tsa.sh start "$base/tsa" 3180 >/dev/null
 build/milter/postjournal-milter -c "$conf" -n
 milter_start "$conf" "$base/milter.log"
 echo "$MILTER_PID" >"$base/milter.pid"
@@ -78,8 +83,23 @@ pj search --tenant acme 'body:Nordstern'
 pj search 'bcc:auditor@contoso.example' --count
 pj search --tenant acme '"pricing policy" from:pat@contoso.example'
 echo "\$ postjournal status   (the index rows)"
-build/cli/postjournal -c "$conf" status | sed -n '/^INDEX/,$p' || true
+build/cli/postjournal -c "$conf" status | sed -n '/^INDEX/,/^$/p' || true
 echo
-echo "Postfix (127.0.0.1:2525) and the milter keep running; send more with e.g."
+echo "== RFC 3161 timestamps (the milter stamps each tenant's chain within timestamp.interval)"
+stamped() {
+  { build/cli/postjournal -c "$conf" status --json || true; } | tr -d ' \n' |
+    grep -q '"timestamps":\[{"tenant":"_no-tenant","stamps":[1-9][0-9]*,"stamped_deliveries":1,.*"tenant":"acme","stamps":[1-9][0-9]*,"stamped_deliveries":3,.*"tenant":"contoso","stamps":[1-9][0-9]*,"stamped_deliveries":1,'
+}
+deadline=$((SECONDS + 60))
+until stamped || ((SECONDS > deadline)); do sleep 0.2; done
+echo "\$ postjournal status   (the timestamp rows)"
+build/cli/postjournal -c "$conf" status | sed -n '/^TIMESTAMPS/,/^$/p' | grep -v '^warning' || true
+echo
+pj verify --tenant acme
+pj export acme:1 --evidence -o "$base/acme-1-evidence.zip"
+echo "\$ scripts/verify-evidence.sh $base/acme-1-evidence.zip   (coreutils, openssl and unzip only)"
+env -i PATH=/usr/bin:/bin bash scripts/verify-evidence.sh "$base/acme-1-evidence.zip" || true
+echo
+echo "Postfix (127.0.0.1:2525), the milter and the demo TSA keep running; send more with e.g."
 echo "  swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --to journal@archive.test"
-echo "Stop both: ./scripts/quickstart.sh stop"
+echo "Stop them: ./scripts/quickstart.sh stop"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RFC 3161 timestamps from the command line, against a local TSA (tests/integration/lib/tsa.sh):
+# RFC 3161 timestamps from the command line, against a local TSA (scripts/lib/tsa.sh):
 # `timestamp` stamps each tenant's delivery and audit heads, `verify` says what is covered, an
 # evidence bundle (directory and zip) verifies with scripts/verify-evidence.sh using standard
 # tools only (postjournal's binaries not on PATH) and fails after any one byte of any of its files
@@ -10,7 +10,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # bin, data, work (removed at exit), pj, fail, ok
 src=$(cd "$(dirname "$0")/../.." && pwd)
-tsa() { bash "$src/tests/integration/lib/tsa.sh" "$@"; }
+tsa() { bash "$src/scripts/lib/tsa.sh" "$@"; }
 trap 'tsa stop "$work/tsa"; rm -rf "$work"' EXIT
 tsa make "$work/tsa" "CLI Test TSA" >/dev/null
 tsa make "$work/other" "Other TSA" >/dev/null

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # RFC 3161 stamps taken by postjournal-milter itself, on a private Postfix with a local TSA
-# (tests/integration/lib/tsa.sh): mail gets 250 and is stamped on schedule; with the TSA stopped,
+# (scripts/lib/tsa.sh): mail gets 250 and is stamped on schedule; with the TSA stopped,
 # mail still gets 250 and is archived, `status` shows the gap and the TSA's error; with the TSA
 # back, the milter's next stamp closes the gap; the ledger invariant holds, verify passes, and an
 # evidence bundle of a message stamped after the outage verifies with standard tools only.
 # Usage: milter_timestamp_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
 src=$1
-tsa() { bash "$src/tests/integration/lib/tsa.sh" "$@"; }
+tsa() { bash "$src/scripts/lib/tsa.sh" "$@"; }
 e2e_extra_cleanup() { tsa stop "$work/tsa"; }
 tsa make "$work/tsa" "E2E TSA" >/dev/null
 url=$(tsa start "$work/tsa")

@@ -1,4 +1,4 @@
-// RFC 3161 stamps against a real local TSA (tests/integration/lib/tsa.sh: a throwaway CA and
+// RFC 3161 stamps against a real local TSA (scripts/lib/tsa.sh: a throwaway CA and
 // `openssl ts -reply` behind a python3 HTTP server on 127.0.0.1, started and stopped by PID):
 // stamps taken on schedule by the Anchorer (max_deliveries, interval; clock injected), a TSA that
 // is down (archiving goes on, the gap is FAILING after alert_after, the next stamp closes it), a
@@ -26,7 +26,7 @@ using postjournal::test::TempDir;
 namespace {
 
 constexpr util::TimeUs kSecond = 1000000;
-const std::string kTsaSh = SOURCE_DIR "/tests/integration/lib/tsa.sh";
+const std::string kTsaSh = SOURCE_DIR "/scripts/lib/tsa.sh";
 
 // One TSA: its own CA, certificate and server.
 class Tsa {

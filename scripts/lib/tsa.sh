@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A local RFC 3161 TSA for the tests: a throwaway root CA, a TSA certificate with the critical
-# timeStamping extended key usage (`openssl ts -reply` refuses a non-critical one), an openssl
+# A local RFC 3161 TSA for the tests, the benchmark and the quick start: a throwaway root CA, a
+# TSA certificate with the critical timeStamping extended key usage (`openssl ts -reply` refuses a non-critical one), an openssl
 # [tsa] configuration, and tsa_server.py on a free 127.0.0.1 port.
 #   tsa.sh make DIR [NAME] [DIGESTS]  creates DIR/ca.crt (the trust anchor), tsa.crt, tsa.key,
 #                                     tsa.cnf; DIGESTS: what the TSA accepts (default sha256)
