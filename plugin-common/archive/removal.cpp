@@ -155,6 +155,14 @@ Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant,
   return d;
 }
 
+std::optional<AuditEntry> load_audit(const Txn& txn, const Databases& dbs, std::uint64_t seq) {
+  auto v = txn.get(dbs.audit, keys::seq(seq));
+  if (!v || v->size() < 32) return std::nullopt;
+  auto e = decode_audit(v->substr(32));
+  if (e) e->seq = seq;
+  return e;
+}
+
 std::vector<AuditEntry> read_audit(const Txn& txn, const Databases& dbs) {
   std::vector<AuditEntry> out;
   Cursor c(txn, dbs.audit);

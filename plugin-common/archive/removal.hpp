@@ -28,6 +28,8 @@ std::optional<Tombstone> load_tombstone(const Txn& txn, const Databases& dbs, st
 
 // The audit log in order. Entries that do not decode are skipped (verify_audit reports them).
 std::vector<AuditEntry> read_audit(const Txn& txn, const Databases& dbs);
+// One audit entry; nullopt when it does not exist or does not decode.
+std::optional<AuditEntry> load_audit(const Txn& txn, const Databases& dbs, std::uint64_t seq);
 
 // Checks the audit chain (numbering, decoding, links) and that every tombstone names an audit
 // entry; adds problems to `report` and counts report.audit_entries.

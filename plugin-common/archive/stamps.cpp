@@ -92,6 +92,14 @@ std::vector<StampRecord> read_stamps(const Txn& txn, const Databases& dbs) {
   return out;
 }
 
+std::optional<StampRecord> last_stamp(const Txn& txn, const Databases& dbs) {
+  Cursor c(txn, dbs.stamps);
+  if (!c.last()) return std::nullopt;
+  auto s = decode_stamp(c.value());
+  if (s) s->seq = keys::seq_of_suffix(c.key());
+  return s;
+}
+
 void append_stamp(Txn& txn, const Databases& dbs, StampRecord& s) {
   Cursor c(txn, dbs.stamps);
   s.seq = c.last() ? keys::seq_of_suffix(c.key()) + 1 : 1;

@@ -54,6 +54,8 @@ Heads read_heads(const Txn& txn, const Databases& dbs);
 
 // Every stamp, in order; one that does not decode is returned with seq set and token empty.
 std::vector<StampRecord> read_stamps(const Txn& txn, const Databases& dbs);
+// The newest stamp; nullopt when there is none (or it does not decode: read_stamps says which).
+std::optional<StampRecord> last_stamp(const Txn& txn, const Databases& dbs);
 // Appends `s` (its seq is set) in the caller's write transaction.
 void append_stamp(Txn& txn, const Databases& dbs, StampRecord& s);
 

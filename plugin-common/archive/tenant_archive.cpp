@@ -186,6 +186,16 @@ std::vector<StampRecord> TenantArchive::stamps() const {
   return read_stamps(r.txn, env_->dbs());
 }
 
+std::optional<StampRecord> TenantArchive::last_stamp() const {
+  auto r = env_->begin_read();
+  return archive::last_stamp(r.txn, env_->dbs());
+}
+
+std::optional<AuditEntry> TenantArchive::audit_entry(std::uint64_t seq) const {
+  auto r = env_->begin_read();
+  return load_audit(r.txn, env_->dbs(), seq);
+}
+
 void TenantArchive::add_stamp(StampRecord& s) {
   env_->reserve(s.token.size() + 4096);
   env_->write([&](Txn& txn) { append_stamp(txn, env_->dbs(), s); });

@@ -92,6 +92,8 @@ class TenantArchive {
   // appended durably (its seq is set; LmdbError on failure), a delivery's chain proof.
   Heads heads() const;
   std::vector<StampRecord> stamps() const;
+  std::optional<StampRecord> last_stamp() const;  // reads one record, not all
+  std::optional<AuditEntry> audit_entry(std::uint64_t seq) const;
   void add_stamp(StampRecord& s);
   std::optional<ChainProof> chain_proof(std::uint64_t seq, std::uint64_t to) const;
   // The stored link of audit entry `seq` (stamps.hpp).

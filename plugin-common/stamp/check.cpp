@@ -81,11 +81,10 @@ Coverage check_stamps(const archive::TenantArchive& a, const std::string& ca_fil
 Gap gap(const archive::TenantArchive& a) {
   Gap g;
   archive::Heads heads = a.heads();
-  auto stamps = a.stamps();
-  g.stamps = stamps.size();
   std::uint64_t head = 0, audit_head = 0;
-  if (!stamps.empty()) {
-    g.last = std::move(stamps.back());
+  if (auto last = a.last_stamp()) {  // stamps are numbered 1..n without gaps (verify checks)
+    g.stamps = last->seq;
+    g.last = std::move(*last);
     g.last->token.clear();
     head = g.last->deliveries.seq;
     audit_head = g.last->audit.seq;
@@ -97,10 +96,8 @@ Gap gap(const archive::TenantArchive& a) {
     if (!next.empty()) g.oldest_unstamped = next.front().transport.received;
   }
   if (g.unstamped_audit > 0) {
-    for (const auto& e : a.audit()) {
-      if (e.seq <= audit_head) continue;
-      if (g.oldest_unstamped == 0 || e.time < g.oldest_unstamped) g.oldest_unstamped = e.time;
-      break;
+    if (auto e = a.audit_entry(audit_head + 1)) {
+      if (g.oldest_unstamped == 0 || e->time < g.oldest_unstamped) g.oldest_unstamped = e->time;
     }
   }
   return g;

@@ -9,7 +9,8 @@
 // delivery is covered when a valid stamp's delivery head is at or after it (the chain links it to
 // that head; verify_archive checks the links themselves).
 //
-// A Gap is cheap (no token is verified): the newest stamp and what arrived after it. The row of
+// A Gap is cheap (a few LMDB reads, no token verified): the newest stamp and what arrived after
+// it; the milter computes it for every tenant every few seconds. The row of
 // a tenant's timestamps in the source table is named "timestamp:<tenant>"; it is FAILING when the
 // oldest unstamped delivery or audit entry is older than timestamp.alert_after.
 // Thread-safe (reads only). Errors: LmdbError from the archive.
