@@ -11,7 +11,54 @@
 
 namespace postjournal::cli {
 
+namespace {
+
+// timestamp --list: every stored stamp and whether it verifies (stamp/check.hpp).
+int list_stamps(const Context& ctx, const Args& args) {
+  bool json = args.has("json");
+  util::JsonWriter w;
+  w.begin_array();
+  bool all_valid = true;
+  if (!json) {
+    std::cout << pad("TENANT", 16) << pad("STAMP", 7) << pad("TSA TIME", 22)
+              << pad("DELIVERIES", 12) << pad("AUDIT", 8) << pad("SERIAL", 18) << "STATE\n";
+  }
+  for (const auto& t : ctx.selected_or_all(args)) {
+    auto cov = stamp::check_stamps(*ctx.open_existing(t), ctx.config.timestamp_ca_file);
+    for (const auto& c : cov.stamps) {
+      const auto& r = c.record;
+      std::string state = cov.unchecked ? "NOT CHECKED (timestamp.ca_file is not set)"
+                                        : (c.problem.empty() ? "VALID" : "INVALID: " + c.problem);
+      all_valid = all_valid && (cov.unchecked || c.problem.empty());
+      std::string serial = c.info ? c.info->serial : "";
+      if (json) {
+        w.begin_object().key("tenant").value(t.str()).key("stamp").value(r.seq);
+        w.key("tsa_time").value(util::format_iso8601(r.gen_time));
+        w.key("requested").value(util::format_iso8601(r.requested));
+        w.key("deliveries").value(r.deliveries.seq).key("audit_entries").value(r.audit.seq);
+        w.key("tsa_url").value(r.tsa_url).key("serial").value(serial);
+        w.key("tsa_name").value(c.info ? c.info->tsa_name : "");
+        w.key("policy").value(c.info ? c.info->policy : "");
+        w.key("valid").value(!cov.unchecked && c.problem.empty());
+        w.key("problem").string_or_null(cov.unchecked ? "not checked" : c.problem).end_object();
+      } else {
+        std::cout << pad(t.str(), 16) << pad(std::to_string(r.seq), 7)
+                  << pad(util::format_iso8601(r.gen_time), 22)
+                  << pad("1.." + std::to_string(r.deliveries.seq), 12)
+                  << pad("1.." + std::to_string(r.audit.seq), 8) << pad(serial, 18)
+                  << printable(state) << "\n";
+      }
+    }
+  }
+  w.end_array();
+  if (json) std::cout << w.str();
+  return all_valid ? kExitOk : kExitProblem;
+}
+
+}  // namespace
+
 int run_timestamp(const Context& ctx, const Args& args) {
+  if (args.has("list")) return list_stamps(ctx, args);
   stamp::Settings settings;
   try {
     settings = stamp::settings_from(ctx.config);

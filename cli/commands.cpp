@@ -242,7 +242,7 @@ const std::vector<Command>& commands() {
        {value("tenant"), flag("no-tenant")},
        run_migrate},
       {"timestamp",
-       "timestamp [--tenant T | --no-tenant] [--json]",
+       "timestamp [--tenant T | --no-tenant] [--list] [--json]",
        "Take an RFC 3161 timestamp of each tenant's chain heads now (of one tenant with --tenant): "
        "the head of its delivery hash chain and of its audit log are sent to timestamp.url as "
        "the SHA-256 of a short anchor statement; the token is checked (signature, certificate "
@@ -253,8 +253,10 @@ const std::vector<Command>& commands() {
        "old one's certificate expires. Waits while another process stamps the same tenant. A "
        "tenant with nothing archived is skipped. Exits 75 with the TSA's error when a stamp "
        "could not be taken (the failure is shown by status), 78 when timestamp.url or "
-       "timestamp.ca_file is not set.",
-       {value("tenant"), flag("no-tenant"), flag("json")},
+       "timestamp.ca_file is not set. With --list, take no stamp but list the stored ones: "
+       "number, TSA time, the deliveries and audit entries each covers, the token's serial "
+       "number, and whether it verifies against timestamp.ca_file (exit 1 when one does not).",
+       {value("tenant"), flag("no-tenant"), flag("list"), flag("json")},
        run_timestamp},
       {"check-config",
        "check-config [-c FILE]",

@@ -3,9 +3,13 @@
 # TSA certificate with the critical timeStamping extended key usage (`openssl ts -reply` refuses a non-critical one), an openssl
 # [tsa] configuration, and tsa_server.py on a free 127.0.0.1 port.
 #   tsa.sh make DIR [NAME] [DIGESTS]  creates DIR/ca.crt (the trust anchor), tsa.crt, tsa.key,
-#                                     tsa.cnf; DIGESTS: what the TSA accepts (default sha256)
-#   tsa.sh start DIR [PORT]           starts the server (on PORT, e.g. the one it had before);
-#                                     prints its URL; DIR/pid and DIR/port are written
+#                                     tsa.cnf; DIGESTS: what the TSA accepts (default sha256);
+#                                     also https.crt/.key (127.0.0.1) and client.crt/.key (for
+#                                     a client-certificate TSA), issued by the same CA
+#   tsa.sh start DIR [PORT [OPTION...]]  starts the server (on PORT, e.g. the one it had before;
+#                                     0: a free one); prints its URL; DIR/pid and DIR/port are
+#                                     written. OPTIONs go to tsa_server.py: --basic-auth U:P,
+#                                     --tls (HTTPS with https.crt, client certificates of ca.crt)
 #   tsa.sh stop DIR                   stops it (by PID) and waits until it is gone
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +33,18 @@ EXT
     2>/dev/null
   openssl x509 -req -in tsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tsa.crt \
     -days 3650 -sha256 -extfile tsa-ext.cnf 2>/dev/null
+  for role in https client; do
+    if [[ $role == https ]]; then
+      ext="subjectAltName = IP:127.0.0.1"$'\n'"extendedKeyUsage = serverAuth"
+    else
+      ext="extendedKeyUsage = clientAuth"
+    fi
+    printf '%s\n' "$ext" >"$role-ext.cnf"
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$role.key" -out "$role.csr" \
+      -subj "/CN=$name $role" 2>/dev/null
+    openssl x509 -req -in "$role.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$role.crt" \
+      -days 3650 -sha256 -extfile "$role-ext.cnf" 2>/dev/null
+  done
   echo 01 >serial
   cat >tsa.cnf <<CNF
 [ tsa ]
@@ -54,8 +70,17 @@ CNF
   ;;
 start)
   rm -f "$dir/port"
+  scheme=http options=()
+  for o in "${@:4}"; do
+    if [[ $o == --tls ]]; then
+      scheme=https options+=(--tls "$dir/https.crt" "$dir/https.key" "$dir/ca.crt")
+    else
+      options+=("$o")
+    fi
+  done
   setsid python3 "$here/tsa_server.py" --config "$dir/tsa.cnf" --port-file "$dir/port" \
-    --port "${3:-0}" --count-file "$dir/requests" </dev/null >"$dir/server.log" 2>&1 &
+    --port "${3:-0}" --count-file "$dir/requests" "${options[@]}" </dev/null \
+    >"$dir/server.log" 2>&1 &
   echo $! >"$dir/pid"
   for _ in $(seq 200); do  # readiness: the port file appears once the socket listens
     [[ -s $dir/port ]] && break
@@ -63,7 +88,7 @@ start)
     sleep 0.05
   done
   [[ -s $dir/port ]] || { echo "tsa.sh: the TSA did not start" >&2; exit 1; }
-  echo "http://127.0.0.1:$(cat "$dir/port")/"
+  echo "$scheme://127.0.0.1:$(cat "$dir/port")/"
   ;;
 stop)
   if [[ -s $dir/pid ]]; then

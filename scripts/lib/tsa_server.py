@@ -6,11 +6,16 @@ POST with Content-Type application/timestamp-query -> application/timestamp-repl
 rewrites its serial file without a lock). Each request is counted in --count-file.
 
 Usage: tsa_server.py --config tsa.cnf --port-file F [--port N] [--count-file F]
+                     [--basic-auth USER:PASSWORD] [--tls CERT KEY CLIENT_CA]
 The port (N, or a free one for 0) is written to --port-file once the socket listens.
+--basic-auth answers 401 to a request without those credentials; --tls serves HTTPS with CERT
+and KEY and requires a client certificate issued by CLIENT_CA (what commercial TSAs do).
 """
 import argparse
+import base64
 import http.server
 import os
+import ssl
 import subprocess
 import tempfile
 
@@ -20,6 +25,7 @@ MAX_QUERY = 64 * 1024
 class TsaHandler(http.server.BaseHTTPRequestHandler):
     config = ""
     count_file = ""
+    basic_auth = ""
 
     def log_message(self, fmt, *args):  # quiet: the tests read the count file instead
         pass
@@ -39,6 +45,14 @@ class TsaHandler(http.server.BaseHTTPRequestHandler):
             n = int(open(self.count_file).read() or 0) if os.path.exists(self.count_file) else 0
             with open(self.count_file, "w") as f:
                 f.write(str(n + 1))
+        if self.basic_auth:
+            want = "Basic " + base64.b64encode(self.basic_auth.encode()).decode()
+            if self.headers.get("Authorization", "") != want:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="tsa"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/timestamp-query":
             return self.reply(415, b"expected application/timestamp-query\n", "text/plain")
@@ -69,10 +83,19 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--count-file", default="")
+    ap.add_argument("--basic-auth", default="")
+    ap.add_argument("--tls", nargs=3, metavar=("CERT", "KEY", "CLIENT_CA"))
     args = ap.parse_args()
     TsaHandler.config = os.path.abspath(args.config)
     TsaHandler.count_file = args.count_file
+    TsaHandler.basic_auth = args.basic_auth
     server = http.server.HTTPServer(("127.0.0.1", args.port), TsaHandler)
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(args.tls[2])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % server.server_address[1])

@@ -34,6 +34,8 @@ grep -q '^acme: stamp 1 covers deliveries 1..2 and audit entries 1..0, TSA time 
   fail "timestamp output: $out"
 grep -q '^_no-tenant: stamp 1 covers deliveries 1..1 and audit entries 1..1' <<<"$out" ||
   fail "the No Tenant audit entry is not stamped: $out"
+expect_exit 0 pj timestamp --list --tenant acme
+grep -qE '^acme +1 +[0-9T:Z-]+ +1\.\.2 +1\.\.0 +[0-9A-F]+ +VALID$' <<<"$out" || fail "timestamp --list: $out"
 expect_exit 0 pj import --tenant acme "$work/m3.eml"
 expect_exit 0 pj verify
 grep -q '^  timestamps: 1 stamp, 1 valid; deliveries 1..2 covered (TSA time .*), 3..3 not yet$' \
@@ -101,6 +103,8 @@ timestamp: {url: "$url", ca_file: $work/other/ca.crt}
 YAML
 expect_exit 1 "$bin" -c "$work/untrusted.yaml" verify --tenant acme
 grep -q '^  stamp 1: the token does not verify' <<<"$out" || fail "verify with another root: $out"
+expect_exit 1 "$bin" -c "$work/untrusted.yaml" timestamp --list --tenant acme --json
+grep -q '"valid": false' <<<"$out" || fail "timestamp --list with another root: $out"
 cat >"$work/none.yaml" <<YAML
 archive: {root: $work/archive}
 YAML

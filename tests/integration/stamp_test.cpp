@@ -36,8 +36,10 @@ class Tsa {
     EXPECT_EQ(util::run_capture({"bash", kTsaSh, "make", dir_, name, digests}).exit_status, 0);
   }
   ~Tsa() { stop(); }
-  std::string start(const std::string& port = "0") {
-    auto r = util::run_capture({"bash", kTsaSh, "start", dir_, port});
+  std::string start(const std::string& port = "0", std::vector<std::string> options = {}) {
+    std::vector<std::string> argv = {"bash", kTsaSh, "start", dir_, port};
+    argv.insert(argv.end(), options.begin(), options.end());
+    auto r = util::run_capture(argv);
     EXPECT_EQ(r.exit_status, 0);
     url_ = r.output.substr(0, r.output.find('\n'));
     port_ = util::read_file(dir_ + "/port");
@@ -47,6 +49,7 @@ class Tsa {
   void stop() { util::run_capture({"bash", kTsaSh, "stop", dir_}); }
   void restart() { start(port_); }
   std::string ca() const { return dir_ + "/ca.crt"; }
+  std::string file(const std::string& name) const { return dir_ + "/" + name; }
   const std::string& url() const { return url_; }
 
  private:
@@ -198,6 +201,43 @@ TEST_F(StampTest, RefusedAndUntrustedTokensAreNotStored) {
     EXPECT_NE(std::string(e.what()).find("does not verify"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(archive_->stamps().empty());
+}
+
+std::string tsa_error(const config::Config& c, archive::TenantArchive& a) {
+  try {
+    stamp::take_stamp(a, stamp::settings_from(c), true);
+  } catch (const stamp::StampError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(StampTest, ACommercialTsaGetsItsClientCertificateAndPassword) {
+  store(1, 1000 * kSecond);
+  Tsa paid(tmp_.path() + "/paid", "Paid TSA");
+  config_.timestamp_url = paid.start("0", {"--tls", "--basic-auth", "acme:s3cret pass"});
+  ASSERT_EQ(config_.timestamp_url.rfind("https://", 0), 0u);
+  config_.timestamp_ca_file = paid.ca();
+  std::string password = tmp_.path() + "/tsa-password";
+  util::replace_file(password, "s3cret pass\n", 0600);
+  config_.timestamp_username = "acme";
+  config_.timestamp_password_file = password;
+  config_.timestamp_client_cert = paid.file("client.crt");
+  config_.timestamp_client_key = paid.file("client.key");
+  EXPECT_NE(tsa_error(config_, *archive_).find("TSA unreachable"), std::string::npos)
+      << "its HTTPS certificate is not under the system's CAs";
+  config_.timestamp_tls_ca_file = paid.ca();
+  EXPECT_EQ(tsa_error(config_, *archive_), "");
+  EXPECT_EQ(archive_->stamps().size(), 1u);
+
+  util::replace_file(password, "wrong\n", 0600);
+  EXPECT_NE(tsa_error(config_, *archive_).find("answered HTTP 401"), std::string::npos);
+  util::replace_file(password, "s3cret pass\n", 0600);
+  config_.timestamp_client_cert.clear();
+  config_.timestamp_client_key.clear();
+  EXPECT_NE(tsa_error(config_, *archive_).find("TSA unreachable"), std::string::npos)
+      << "no client certificate";
+  EXPECT_EQ(archive_->stamps().size(), 1u);
 }
 
 TEST_F(StampTest, VerifyReportsAnUntrustedTsa) {
