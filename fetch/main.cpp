@@ -11,6 +11,8 @@
 #include "config/config.hpp"
 #include "puller.hpp"
 #include "scheduler.hpp"
+#include "stamp/anchor.hpp"
+#include "stamp/anchorer.hpp"
 #include "util/log.hpp"
 #include "util/privileges.hpp"
 
@@ -46,7 +48,9 @@ constexpr const char* kUsage =
     "DAEMON\n"
     "       Polls every active mailbox every poll_interval seconds. A failure is logged once\n"
     "       per episode (\"mailbox=NAME failing reason=auth retry_in=30s: ...\") and retried\n"
-    "       after 30 s, doubling up to 1 h; recovery is logged too. Started as root, it becomes\n"
+    "       after 30 s, doubling up to 1 h; recovery is logged too. With timestamp.url it also\n"
+    "       has each tenant's chains stamped by that RFC 3161 TSA, as postjournal-milter does\n"
+    "       (for hosts without the milter). Started as root, it becomes\n"
     "       milter.user. SIGUSR1 reloads the configuration (a failed reload keeps the old one);\n"
     "       SIGTERM and SIGINT stop after the current message.\n\n"
     "EXIT STATUS\n"
@@ -157,10 +161,20 @@ int run_daemon(std::shared_ptr<const config::Config> c, const std::string& path,
     return EX_CONFIG;
   }
   ingest::Service service(c);  // after daemon(): the archives are opened in this process
+  // RFC 3161 stamps (timestamp.url) for hosts without the milter: the same stamper as the
+  // milter's (a host running both has each tenant stamped once: a stamp closes the gap for both).
+  std::unique_ptr<stamp::Anchorer> anchorer;
+  try {
+    anchorer = stamp::start_anchorer(service);
+  } catch (const stamp::StampError& e) {
+    util::log(util::LogLevel::kError, std::string("not starting: ") + e.what());
+    return EX_CONFIG;
+  }
   fetch::Scheduler sched(service, std::move(c));
   std::thread signals(signal_loop, &sched, path);
   sched.run();
   signals.join();
+  if (anchorer) anchorer->stop();
   util::log(util::LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -222,14 +222,6 @@ int main(int argc, char** argv) {
     util::log(util::LogLevel::kError, "not starting: " + problem);
     return EX_CONFIG;
   }
-  if (!c.timestamp_url.empty()) {
-    try {
-      (void)stamp::settings_from(c);  // timestamp.ca_file set, password file readable
-    } catch (const stamp::StampError& e) {
-      util::log(util::LogLevel::kError, std::string("not starting: ") + e.what());
-      return EX_CONFIG;
-    }
-  }
   // The process's one Service: opened after fork (LMDB), owns the archives until shutdown.
   std::unique_ptr<ingest::Service> service;
   try {
@@ -237,6 +229,15 @@ int main(int argc, char** argv) {
     service->state();
   } catch (const std::exception& e) {
     util::log(util::LogLevel::kError, std::string("cannot open the archive state: ") + e.what());
+    return EX_CONFIG;
+  }
+  // RFC 3161 stamps (timestamp.url): a thread that stamps each tenant's chain heads on schedule;
+  // like the indexer it only reads the archive (its stamp is a small write of its own).
+  std::unique_ptr<stamp::Anchorer> anchorer;
+  try {
+    anchorer = stamp::start_anchorer(*service);
+  } catch (const stamp::StampError& e) {
+    util::log(util::LogLevel::kError, std::string("not starting: ") + e.what());
     return EX_CONFIG;
   }
   milter::set_process_service(service.get());
@@ -260,16 +261,6 @@ int main(int argc, char** argv) {
     index::Follower* f = indexer.get();
     service->set_on_stored([f] { f->notify(); });
     indexer->start(std::chrono::seconds(30));
-  }
-  // RFC 3161 stamps (timestamp.url): a thread that stamps each tenant's chain heads on schedule;
-  // like the indexer it only reads the archive (its stamp is a small write of its own).
-  std::unique_ptr<stamp::Anchorer> anchorer;
-  if (!c.timestamp_url.empty()) {
-    ingest::Service* svc = service.get();
-    anchorer = std::make_unique<stamp::Anchorer>(
-        c.archive_root, [svc](const archive::TenantId& t) { return svc->archive(t); },
-        service->state(), [] { return milter::CurrentRuntime::get()->config; });
-    anchorer->start();
   }
   {
     milter::Housekeeping housekeeping(*service);

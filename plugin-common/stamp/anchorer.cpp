@@ -97,6 +97,18 @@ std::size_t Anchorer::round(const config::Config& c, util::TimeUs now) {
   return taken;
 }
 
+std::unique_ptr<Anchorer> start_anchorer(ingest::Service& service) {
+  auto c = service.config();
+  if (c->timestamp_url.empty()) return nullptr;
+  (void)settings_from(*c);  // timestamp.ca_file set, password file readable
+  ingest::Service* svc = &service;
+  auto a = std::make_unique<Anchorer>(
+      c->archive_root, [svc](const archive::TenantId& t) { return svc->archive(t); },
+      service.state(), [svc] { return svc->config(); });
+  a->start();
+  return a;
+}
+
 void Anchorer::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {

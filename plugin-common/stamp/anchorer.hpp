@@ -23,6 +23,7 @@
 
 #include "archive/tenant_archive.hpp"
 #include "config/config.hpp"
+#include "ingest/ingest.hpp"
 #include "stamp/check.hpp"
 #include "state/source_state.hpp"
 
@@ -65,5 +66,11 @@ class Anchorer {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// A daemon's stamper (postjournal-milter, postjournal-fetch) over its Service's archives, state
+// store and current configuration, started; nullptr when timestamp.url is empty. Throws
+// StampError (config) when timestamp.* cannot be used (anchor.hpp: settings_from), so that the
+// daemon refuses to start. The Service must outlive it.
+std::unique_ptr<Anchorer> start_anchorer(ingest::Service& service);
 
 }  // namespace postjournal::stamp

@@ -3,12 +3,18 @@
 # (scripts/lib/tsa.sh): mail gets 250 and is stamped on schedule; with the TSA stopped,
 # mail still gets 250 and is archived, `status` shows the gap and the TSA's error; with the TSA
 # back, the milter's next stamp closes the gap; the ledger invariant holds, verify passes, and an
-# evidence bundle of a message stamped after the outage verifies with standard tools only.
+# evidence bundle of a message stamped after the outage verifies with standard tools only. Then,
+# with the milter stopped, postjournal-fetch's daemon (a host without the milter) stamps what
+# `postjournal import` adds.
 # Usage: milter_timestamp_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 source "$1/tests/integration/lib/e2e.sh" "$1" "$2"
 src=$1
 tsa() { bash "$src/scripts/lib/tsa.sh" "$@"; }
-e2e_extra_cleanup() { tsa stop "$work/tsa"; }
+fetch_pid=
+e2e_extra_cleanup() {
+  tsa stop "$work/tsa"
+  [[ -z $fetch_pid ]] || { kill "$fetch_pid" 2>/dev/null; wait "$fetch_pid" 2>/dev/null; } || true
+}
 tsa make "$work/tsa" "E2E TSA" >/dev/null
 url=$(tsa start "$work/tsa")
 STACK_NO_INDEX=1 stack_up "$work" "" "$(cat <<'YAML'
@@ -65,4 +71,14 @@ grep -q 'deliveries 1..5 covered' "$work/verify.out" || fail "verify: $(cat "$wo
 "$pj" -c "$work/pj.yaml" export acme:4 --evidence -o "$work/acme-4.zip" 2>/dev/null || fail "export"
 env -i PATH=/usr/bin:/bin bash "$src/scripts/verify-evidence.sh" "$work/acme-4.zip" >/dev/null ||
   fail "the evidence bundle of acme:4 does not verify"
+
+milter_stop
+"$2/fetch/postjournal-fetch" -f -c "$work/pj.yaml" >"$work/fetch.log" 2>&1 &
+fetch_pid=$!
+"$pj" -c "$work/pj.yaml" import --tenant acme "$src/tests/data/journal/google.eml" >/dev/null
+wait_for "postjournal-fetch's stamp of delivery 6" stamped_up_to 6 &&
+  ok "postjournal-fetch stamps on a host without the milter"
+kill "$fetch_pid"; wait "$fetch_pid" || true; fetch_pid=
+grep -q 'timestamp: stamped tenant=acme stamp=[0-9]* deliveries=6 ' "$work/fetch.log" ||
+  fail "no stamp line in the fetch daemon's log: $(cat "$work/fetch.log")"
 e2e_finish milter_timestamp_e2e
