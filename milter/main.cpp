@@ -182,6 +182,14 @@ int main(int argc, char** argv) {
     std::cerr << "postjournal-milter: " << problem << "\n";
     return check_only ? 1 : EX_CONFIG;
   }
+  if (!rt->config->timestamp_url.empty()) {
+    try {
+      (void)stamp::settings_from(*rt->config);  // timestamp.ca_file, the password file
+    } catch (const stamp::StampError& e) {
+      std::cerr << "postjournal-milter: " << e.what() << "\n";
+      return check_only ? 1 : EX_CONFIG;
+    }
+  }
   if (check_only) {
     std::cout << path << ": OK\n";
     return 0;
