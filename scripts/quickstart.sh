@@ -72,13 +72,14 @@ echo "sent:     $(build/cli/postjournal inspect --json tests/data/journal/exchan
 echo "archived: $(build/cli/postjournal -c "$conf" export acme:1 --original | sha256sum | cut -d' ' -f1)"
 echo
 pj verify
-echo "== full-text search (the milter's indexer follows the archives; waiting for it)"
-indexed() {
-  { build/cli/postjournal -c "$conf" status --json || true; } | tr -d ' \n' |
-    grep -q '"indexes":\[{"tenant":"_no-tenant","state":"OK".*"tenant":"acme","state":"OK".*"tenant":"contoso","state":"OK"'
+# wait_status PATTERN: until `status --json` (blanks removed) matches PATTERN, at most 60 s.
+wait_status() {
+  local deadline=$((SECONDS + 60))
+  until { build/cli/postjournal -c "$conf" status --json || true; } | tr -d ' \n' | grep -q "$1" ||
+    ((SECONDS > deadline)); do sleep 0.2; done
 }
-deadline=$((SECONDS + 60))
-until indexed || ((SECONDS > deadline)); do sleep 0.2; done
+echo "== full-text search (the milter's indexer follows the archives; waiting for it)"
+wait_status '"indexes":\[{"tenant":"_no-tenant","state":"OK".*"tenant":"acme","state":"OK".*"tenant":"contoso","state":"OK"'
 pj search --tenant acme 'body:Nordstern'
 pj search 'bcc:auditor@contoso.example' --count
 pj search --tenant acme '"pricing policy" from:pat@contoso.example'
@@ -86,12 +87,7 @@ echo "\$ postjournal status   (the index rows)"
 build/cli/postjournal -c "$conf" status | sed -n '/^INDEX/,/^$/p' || true
 echo
 echo "== RFC 3161 timestamps (the milter stamps each tenant's chain within timestamp.interval)"
-stamped() {
-  { build/cli/postjournal -c "$conf" status --json || true; } | tr -d ' \n' |
-    grep -q '"timestamps":\[{"tenant":"_no-tenant","stamps":[1-9][0-9]*,"stamped_deliveries":1,.*"tenant":"acme","stamps":[1-9][0-9]*,"stamped_deliveries":3,.*"tenant":"contoso","stamps":[1-9][0-9]*,"stamped_deliveries":1,'
-}
-deadline=$((SECONDS + 60))
-until stamped || ((SECONDS > deadline)); do sleep 0.2; done
+wait_status '"timestamps":\[{"tenant":"_no-tenant","stamps":[1-9][0-9]*,"stamped_deliveries":1,.*"tenant":"acme","stamps":[1-9][0-9]*,"stamped_deliveries":3,.*"tenant":"contoso","stamps":[1-9][0-9]*,"stamped_deliveries":1,'
 echo "\$ postjournal status   (the timestamp rows)"
 build/cli/postjournal -c "$conf" status | sed -n '/^TIMESTAMPS/,/^$/p' | grep -v '^warning' || true
 echo
