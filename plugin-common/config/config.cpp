@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <set>
 
 #include "config/schema.hpp"
@@ -151,8 +152,10 @@ Config load_string(const std::string& yaml, const std::string& file) {
   if (root.IsNull()) return c;
   if (!root.IsMap()) fail(file, root.Mark(), "the top level must be a mapping of sections");
   std::set<std::string> seen;
+  std::optional<YAML::Mark> timestamp_at;  // where the timestamp settings are, for the check below
   for (const auto& kv : root) {
     std::string name = kv.first.Scalar();
+    if (name == "timestamp" || name.rfind("timestamp.", 0) == 0) timestamp_at = kv.first.Mark();
     if (name == "listeners") {
       c.listeners = load_list(kv.second, listener_fields(), file, "listener");
     } else if (name == "mailboxes") {
@@ -171,6 +174,10 @@ Config load_string(const std::string& yaml, const std::string& file) {
   }
   std::string err = validate(c);
   if (!err.empty()) throw ConfigError(file + ":" + err);
+  if (timestamp_at && !c.timestamp_url.empty() && c.timestamp_ca_file.empty()) {
+    fail(file, *timestamp_at,
+         "timestamp.url needs timestamp.ca_file (the TSA's trust anchors, to check its tokens)");
+  }
   return c;
 }
 

@@ -27,7 +27,7 @@ YAML
 cp "$work/pj.yaml" "$work/no-ca.yaml"
 printf 'timestamp: {url: "%s"}\n' "$url" >>"$work/no-ca.yaml"
 out=$("$2/milter/postjournal-milter" -n -c "$work/no-ca.yaml" 2>&1) && fail "-n accepted no ca_file"
-grep -q 'timestamp.ca_file is not set' <<<"$out" || fail "-n: $out"
+grep -q 'timestamp.url needs timestamp.ca_file' <<<"$out" || fail "-n: $out"
 # The milter reads timestamp.* at start: add them and restart it.
 printf 'timestamp: {url: "%s", ca_file: %s, interval: 1, max_deliveries: 100, alert_after: 60}\n' \
   "$url" "$work/tsa/ca.crt" >>"$work/pj.yaml"
