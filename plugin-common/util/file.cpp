@@ -147,6 +147,9 @@ void AtomicFile::commit() {
   if (::rename(tmp_.c_str(), path_.c_str()) != 0)
     fail(errno, "cannot rename " + tmp_ + " to", path_);
   committed_ = true;
+  // The rename is durable only once the directory is (a key backup must survive a power cut).
+  auto slash = path_.find_last_of('/');
+  fsync_dir(slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash)));
 }
 
 }  // namespace postjournal::util

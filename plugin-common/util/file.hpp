@@ -46,11 +46,13 @@ void write_all(int fd, std::string_view bytes, const std::string& path_for_error
 // Creates dir and missing parents (mode 0750); fsyncs each parent it changed.
 void make_dirs(const std::string& dir);
 void fsync_dir(const std::string& dir);
-// Writes `bytes` to path.tmp.PID (created with `mode`), fsyncs it and renames it over `path`, so
-// readers see the old file or the new one, never a part. Removes the temporary file on failure.
+// Writes `bytes` to path.tmp.PID (created with `mode`), fsyncs it and renames it over `path` (an
+// AtomicFile: the directory is fsynced too), so readers see the old file or the new one, never a
+// part. Removes the temporary file on failure.
 void replace_file(const std::string& path, std::string_view bytes, unsigned mode);
 // A file written in pieces that appears under its name only when complete: the pieces go to
-// path.tmp.PID (created with `mode`); commit() fsyncs and renames it over `path`. Destroyed
+// path.tmp.PID (created with `mode`); commit() fsyncs it, renames it over `path` and fsyncs the
+// directory, so that a committed file survives a power cut. Destroyed
 // without commit(), it removes the temporary file. Errors: std::system_error naming the path.
 class AtomicFile {
  public:
