@@ -47,6 +47,11 @@ std::vector<index::Health> index_health(const Context& ctx) {
 // Lines about the storage settings; they do not change the exit code.
 std::vector<std::string> warnings(const Context& ctx) {
   std::vector<std::string> out;
+  struct stat st {};
+  if (::stat((ctx.root + "/_state/data.mdb").c_str(), &st) == 0) {
+    std::string why = ctx.service().state().recreated();
+    if (!why.empty()) out.push_back("source state recreated at " + why);
+  }
   if (ctx.config.archive_encryption == config::Encryption::kNone) {
     out.push_back(
         "archive.encryption is none: stored mail is not encrypted at rest (README, Storage)");

@@ -1,10 +1,17 @@
 #include "state/source_state.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "archive/lmdb_env.hpp"
 #include "util/bytes.hpp"
 #include "util/file.hpp"
+#include "util/log.hpp"
 
 namespace postjournal::state {
 
@@ -71,34 +78,91 @@ std::optional<SourceState> decode_state(std::string_view bytes) {
   return s;
 }
 
-struct StateStore::Impl {
-  explicit Impl(const std::string& dir) : env(dir, options()) {}
-  static archive::EnvOptions options() {
-    archive::EnvOptions o;
-    o.initial_map_size = 1ull << 20;
-    o.max_map_size = 1ull << 30;
-    o.schema = archive::EnvOptions::Schema::kKeyValue;
-    return o;
+namespace {
+
+constexpr std::string_view kRecreatedKey = std::string_view("\0recreated", 10);
+
+archive::EnvOptions state_options() {
+  archive::EnvOptions o;
+  o.initial_map_size = 1ull << 20;
+  o.max_map_size = 1ull << 30;
+  o.schema = archive::EnvOptions::Schema::kKeyValue;
+  return o;
+}
+
+// Opens the store and reads all of it once: a store a power cut left unreadable fails here.
+std::unique_ptr<archive::Environment> open_and_probe(const std::string& dir) {
+  auto env = std::make_unique<archive::Environment>(dir, state_options());
+  auto r = env->begin_read();
+  archive::Cursor c(r.txn, env->dbs().meta);
+  for (bool ok = c.first(); ok; ok = c.next()) (void)c.value();
+  return env;
+}
+
+// Holds <root>/_state.lock while the store is opened (and perhaps recreated) by one process.
+class OpenLock {
+ public:
+  explicit OpenLock(const std::string& root)
+      : fd_(::open((root + "/_state.lock").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_.valid()) {
+      while (::flock(fd_.get(), LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
   }
-  archive::Environment env;
+
+ private:
+  util::UniqueFd fd_;
 };
 
-namespace {
-std::string make_state_dir(const std::string& root) {
-  std::string dir = root + "/_state";
-  util::make_dirs(dir);
-  return dir;
-}
 }  // namespace
 
-StateStore::StateStore(const std::string& root)
-    : impl_(std::make_unique<Impl>(make_state_dir(root))) {}
+struct StateStore::Impl {
+  std::unique_ptr<archive::Environment> env;
+  std::string recreated;  // why the store was recreated (and when), or ""
+};
+
+StateStore::StateStore(const std::string& root) : impl_(std::make_unique<Impl>()) {
+  std::string dir = root + "/_state";
+  util::make_dirs(dir);
+  OpenLock lock(root);
+  try {
+    impl_->env = open_and_probe(dir);
+  } catch (const archive::LmdbError& e) {
+    // Written without syncs, the store may be unreadable after a power cut. It is only
+    // operational state: keep the broken files aside, start afresh, and say so (status).
+    struct stat st {};
+    bool owned = ::stat(dir.c_str(), &st) == 0;
+    util::TimeUs now = util::now_us();
+    std::string aside = dir + ".broken." + std::to_string(now / 1000000);
+    if (::rename(dir.c_str(), aside.c_str()) != 0) throw;
+    util::make_dirs(dir);
+    impl_->env = open_and_probe(dir);
+    if (owned && ::geteuid() == 0) {
+      for (const char* f : {"", "/data.mdb", "/lock.mdb"}) {
+        if (::chown((dir + f).c_str(), st.st_uid, st.st_gid) != 0) {
+          util::log(util::LogLevel::kWarning, "cannot give " + dir + f + " to its old owner");
+        }
+      }
+    }
+    std::string why = util::format_iso8601(now) + ": the source state could not be opened (" +
+                      e.what() + "); its files were moved to " + aside;
+    impl_->env->write(
+        [&](archive::Txn& txn) { txn.put(impl_->env->dbs().meta, kRecreatedKey, why); });
+    util::log(util::LogLevel::kWarning, "state store recreated: " + why);
+  }
+  auto r = impl_->env->begin_read();
+  if (auto v = r.txn.get(impl_->env->dbs().meta, kRecreatedKey)) impl_->recreated = std::string(*v);
+}
+
+std::string StateStore::recreated() const {
+  return impl_->recreated;
+}
 
 StateStore::~StateStore() = default;
 
 void StateStore::update(const std::string& source, const std::function<void(SourceState&)>& fn) {
-  Dbi dbi = impl_->env.dbs().meta;
-  impl_->env.write([&](archive::Txn& txn) {
+  Dbi dbi = impl_->env->dbs().meta;
+  impl_->env->write([&](archive::Txn& txn) {
     SourceState s;
     if (auto v = txn.get(dbi, source)) s = decode_state(*v).value_or(SourceState{});
     fn(s);
@@ -139,8 +203,8 @@ void StateStore::record_failure(const std::string& source, util::TimeUs when,
 }
 
 SourceState StateStore::get(const std::string& source) const {
-  auto r = impl_->env.begin_read();
-  if (auto v = r.txn.get(impl_->env.dbs().meta, source)) {
+  auto r = impl_->env->begin_read();
+  if (auto v = r.txn.get(impl_->env->dbs().meta, source)) {
     return decode_state(*v).value_or(SourceState{});
   }
   return {};
@@ -148,8 +212,8 @@ SourceState StateStore::get(const std::string& source) const {
 
 std::map<std::string, SourceState> StateStore::all() const {
   std::map<std::string, SourceState> out;
-  auto r = impl_->env.begin_read();
-  archive::Cursor c(r.txn, impl_->env.dbs().meta);
+  auto r = impl_->env->begin_read();
+  archive::Cursor c(r.txn, impl_->env->dbs().meta);
   for (bool ok = c.first(); ok; ok = c.next()) {
     if (auto s = decode_state(c.value())) out.emplace(std::string(c.key()), *s);
   }

@@ -6,6 +6,10 @@
 // last seconds. The milter and postjournal-fetch write it through their ingest::Service, which
 // owns the process's one StateStore; `postjournal status` and the alert check read it. At most
 // one StateStore per root per process (LMDB's rule); thread-safe; processes may share the files.
+// A store that cannot be opened or read (a power cut may leave its unsynced pages unreadable)
+// is moved aside to _state.broken.<unix time> and recreated empty — never a reason for the
+// milter not to start — and recreated() says so (`postjournal status` shows it). Opening takes
+// <root>/_state.lock, so two processes never both recreate it.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +60,9 @@ class StateStore {
   void update(const std::string& source, const std::function<void(SourceState&)>& fn);
   SourceState get(const std::string& source) const;  // empty state when unknown
   std::map<std::string, SourceState> all() const;
+  // Not "" when the store could not be opened (a power cut can leave its unsynced files
+  // unreadable) and was recreated empty: when, why, and where the old files are.
+  std::string recreated() const;
 
  private:
   struct Impl;

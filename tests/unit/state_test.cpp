@@ -1,9 +1,13 @@
 // Source state (encoding, hourly counts) and the status evaluation.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "state/source_state.hpp"
 #include "state/status.hpp"
 #include "test_support.hpp"
+#include "util/file.hpp"
 
 using namespace postjournal;
 using postjournal::test::TempDir;
@@ -50,6 +54,34 @@ TEST(State, RecordsMessagesPerHourAndSurvivesReopen) {
   EXPECT_FALSE(state::decode_state("PJS1\x01"));
   EXPECT_EQ(s->get("unknown").messages, 0u);
   EXPECT_EQ(s->all().size(), 1u);
+}
+
+TEST(State, AStoreAPowerCutLeftUnreadableIsRecreatedAndSaysSo) {
+  TempDir dir;
+  {
+    auto s = std::make_unique<state::StateStore>(dir.path());
+    s->record_message("a", kT0, "acme:1", 100);
+    EXPECT_EQ(s->recreated(), "");
+  }
+  // What tests/crash/run.sh found: data.mdb whose meta pages never reached the disk.
+  std::string garbage(8192, '\0');
+  util::replace_file(dir.path() + "/_state/data.mdb", garbage, 0640);
+  ::unlink((dir.path() + "/_state/lock.mdb").c_str());
+  auto s = std::make_unique<state::StateStore>(dir.path());
+  EXPECT_NE(s->recreated().find("the source state could not be opened"), std::string::npos)
+      << s->recreated();
+  EXPECT_EQ(s->get("a").messages, 0u);
+  s->record_message("a", kT0, "acme:2", 1);
+  EXPECT_EQ(s->all().size(), 1u) << "the note is not a source";
+  s.reset();
+  s = std::make_unique<state::StateStore>(dir.path());
+  EXPECT_NE(s->recreated(), "") << "still said after a restart";
+  EXPECT_EQ(s->get("a").last_id, "acme:2");
+  bool kept = false;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    kept = kept || e.path().filename().string().rfind("_state.broken.", 0) == 0;
+  }
+  EXPECT_TRUE(kept) << "the broken files are kept aside";
 }
 
 TEST(Status, StatesAndExitCodesAtChosenTimes) {
