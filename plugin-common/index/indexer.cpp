@@ -15,6 +15,7 @@
 #include "index/phrase.hpp"
 #include "index/terms.hpp"
 #include "index/text_terms.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -238,19 +239,33 @@ void recover_swap(const std::string& dir) {
   fs::remove_all(dir + ".old");
 }
 
-// Puts `fresh` in the place of `dir` (two renames; see recover_swap).
+std::string parent_of(const std::string& dir) {
+  auto slash = dir.find_last_of('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
+}
+
+// A commit whose new files survive a power cut: Xapian syncs the files it writes, not the
+// directory entries of the ones it creates (tests/crash/run.sh found the index gone).
+void commit_durably(Xapian::WritableDatabase& db, const std::string& dir) {
+  db.commit();
+  util::fsync_dir(dir);
+}
+
+// Puts `fresh` in the place of `dir` (two renames; see recover_swap), durably.
 void swap_in(const std::string& dir, const std::string& fresh) {
   namespace fs = std::filesystem;
   std::string old = dir + ".old";
   fs::remove_all(old);
+  util::fsync_dir(fresh);
   fs::rename(dir, old);
   fs::rename(fresh, dir);
+  util::fsync_dir(parent_of(dir));
   fs::remove_all(old);
 }
 
 Xapian::WritableDatabase open_writable(const std::string& dir) {
   recover_swap(dir);
-  std::filesystem::create_directories(dir);
+  util::make_dirs(dir);  // fsyncs the parents it changes
   try {
     return Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
   } catch (const Xapian::DatabaseLockError&) {
@@ -323,7 +338,7 @@ struct Indexer::Impl {
     std::string tmp = dir + ".compact";
     fs::remove_all(tmp);
     db.set_metadata(std::string(terms::kCompactedKey), std::to_string(db.get_doccount()));
-    db.commit();
+    commit_durably(db, dir);
     Xapian::Database(dir).compact(tmp);
     swap_in(dir, tmp);
     db.close();
@@ -347,7 +362,7 @@ Indexer::Indexer(archive::TenantArchive& archive, const std::string& dir, const 
     impl_->db.set_metadata(std::string(terms::kVersionKey), std::string(terms::kIndexVersion));
     impl_->db.set_metadata(std::string(terms::kStemKey), o.stem_language);
     if (last > 0) impl_->db.set_metadata(std::string(terms::kRebuildKey), std::to_string(last));
-    impl_->db.commit();
+    commit_durably(impl_->db, dir);
   }
 }
 
@@ -371,7 +386,7 @@ Progress Indexer::run(const std::atomic<bool>& stop,
         }
       }
       db.set_metadata(std::string(terms::kRemovedKey), std::to_string(removed.size()));
-      db.commit();
+      commit_durably(db, impl_->dir);
     }
     // Two stages overlap: while the writer adds batch N to Xapian and commits it, batch N+1 is
     // being prepared (read, decoded, extracted, turned into terms) by `threads` threads.
@@ -433,7 +448,7 @@ Progress Indexer::run(const std::atomic<bool>& stop,
       std::uint64_t target = meta_number(db, terms::kRebuildKey);
       if (target != 0 && progress.watermark >= target)
         db.set_metadata(std::string(terms::kRebuildKey), "");
-      db.commit();
+      commit_durably(db, impl_->dir);
       // The batch's memory is free now; hand it back so that a long catch-up keeps a flat
       // footprint (glibc keeps freed memory in per-thread arenas otherwise).
       ::malloc_trim(0);

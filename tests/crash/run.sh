@@ -14,7 +14,9 @@
 #     latest updates or be unreadable, in which case it is recreated and status says so.
 # Scenarios: concurrent importers (three processes on one archive); key init, imports and key
 # rotate of an encrypted archive (the key directory recorded too); No Tenant assign and delete;
-# migrate of a format-1 archive; a 150 MB message (write-ahead transactions); postjournal-milter
+# migrate of a format-1 archive; imports with `timestamp` (a local TSA) and `index` between them
+# (a stamp or watermark a command reported must stay: "stamped"/"indexed" marks); a 150 MB
+# message (write-ahead transactions); postjournal-milter
 # under three concurrent SMTP clients through a private Postfix (root). Prints "N crash points, L lost acknowledged messages, U
 # unopenable archives" and exits 1 unless both are 0.
 #   run.sh BUILD_DIR [--points N]   crash points per scenario (default 130: about 3 minutes)
@@ -90,6 +92,10 @@ check_image() {
     fi
     return
   fi
+  # What verify says valid stamps and the index cover (the stamps scenario has one tenant).
+  local covered indexed
+  covered=$(sed -n 's/.*deliveries 1\.\.\([0-9]*\) covered.*/\1/p' <<<"$out" | head -1)
+  indexed=$(sed -n 's/^  index: covers [0-9]* deliveries up to \([0-9]*\)$/\1/p' <<<"$out" | head -1)
   # The state store is written without syncs: it may have lost its latest updates, but status
   # must still work (0, 1 or 2: the monitoring answer, not an error).
   if [[ -d $img/archive/_state ]]; then
@@ -114,6 +120,8 @@ check_image() {
     case $kind in
       ack) [[ $n == 1 ]] || problem lost "acknowledged $tenant ${s:0:12} is there $n times" ;;
       gone) [[ $n == 0 ]] || problem lost "removed $tenant ${s:0:12} is still there" ;;
+      stamped) ((${covered:-0} >= s)) || problem lost "stamped up to $s, valid stamps cover ${covered:-none}" ;;
+      indexed) ((${indexed:-0} >= s)) || problem lost "indexed up to $s, the index covers ${indexed:-none}" ;;
     esac
   done < <(sed -n 's/^mark //p' <<<"$marks")
   while read -r tenant s; do
@@ -195,7 +203,27 @@ base
 pjr migrate --tenant acme >/dev/null && mark migrated
 replay_all
 
-# 5. A 150 MB message: stored in write-ahead transactions, part by part, before its delivery.
+# 5. RFC 3161 stamps (a local TSA) and the full-text index's watermark, between imports.
+scenario stamps
+tsa() { bash "$src/scripts/lib/tsa.sh" "$@"; }
+tsa make "$dir/tsa" "Crash TSA" >/dev/null
+url=$(tsa start "$dir/tsa")
+sed -i 's/^index: {enabled: false}$//' "$dir/pj.yaml"
+printf 'timestamp: {url: "%s", ca_file: %s}\n' "$url" "$dir/tsa/ca.crt" >>"$dir/pj.yaml"
+base
+expect_base=
+for i in $(seq 1 9); do
+  msg "$dir/m$i.eml" "t$i"
+  pjr import --tenant acme "$dir/m$i.eml" >/dev/null && mark ack acme "$(sha "$dir/m$i.eml")"
+  if ((i % 3 == 0)); then
+    pjr timestamp --tenant acme >/dev/null && mark stamped acme "$i"
+    pjr index --tenant acme >/dev/null 2>&1 && mark indexed acme "$i"
+  fi
+done
+tsa stop "$dir/tsa"
+replay_all
+
+# 6. A 150 MB message: stored in write-ahead transactions, part by part, before its delivery.
 scenario large
 base
 expect_base=
@@ -206,7 +234,7 @@ pjr import --tenant acme "$dir/big.eml" >/dev/null && mark ack acme "$(sha "$dir
 rm -f "$dir/big.eml"
 replay_all 12
 
-# 6. postjournal-milter under concurrent load through a private Postfix: a 250 is marked as it
+# 7. postjournal-milter under concurrent load through a private Postfix: a 250 is marked as it
 # reaches the client (the stored bytes are the file plus the CRLF swaks adds).
 scenario milter
 chmod 755 "$dir"
