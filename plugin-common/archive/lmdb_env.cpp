@@ -1,12 +1,15 @@
 #include "archive/lmdb_env.hpp"
 
+#include <fcntl.h>
 #include <lmdb.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -277,6 +280,45 @@ std::uint64_t Environment::last_txnid() const {
   MDB_envinfo info{};
   check_lmdb(mdb_env_info(env_, &info), "mdb_env_info");
   return info.me_last_txnid;
+}
+
+bool Environment::file_plausible(const std::string& dir) {
+  std::string path = dir + "/data.mdb";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return true;
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return true;  // the opener will say why
+  // MDB_meta after the 16-byte page header: magic u32, version u32, address, mapsize, two
+  // 48-byte MDB_db (the first one's md_pad is the page size), last_pg, txnid (64-bit fields).
+  auto meta_at = [&](std::uint64_t offset, std::uint64_t& last_pg, std::uint64_t& txnid,
+                     std::uint32_t& psize) {
+    unsigned char m[16 + 136];
+    if (::pread(fd.get(), m, sizeof m, static_cast<off_t>(offset)) !=
+        static_cast<ssize_t>(sizeof m))
+      return false;
+    auto u32 = [&](std::size_t at) {
+      std::uint32_t v = 0;
+      std::memcpy(&v, m + 16 + at, 4);
+      return v;
+    };
+    auto u64 = [&](std::size_t at) {
+      std::uint64_t v = 0;
+      std::memcpy(&v, m + 16 + at, 8);
+      return v;
+    };
+    if (u32(0) != 0xBEEFC0DEu || u32(4) != 1) return false;
+    psize = u32(24);
+    last_pg = u64(120);
+    txnid = u64(128);
+    return psize >= 512 && (psize & (psize - 1)) == 0;
+  };
+  std::uint64_t last0 = 0, txn0 = 0, last1 = 0, txn1 = 0;
+  std::uint32_t ps0 = 0, ps1 = 0;
+  bool m0 = meta_at(0, last0, txn0, ps0);
+  bool m1 = m0 && meta_at(ps0, last1, txn1, ps1);
+  if (!m0) return false;
+  std::uint64_t last = m1 && txn1 > txn0 ? last1 : last0;
+  return (last + 1) * ps0 <= static_cast<std::uint64_t>(st.st_size);
 }
 
 std::vector<std::pair<std::string, Dbi>> Environment::tables() const {

@@ -179,6 +179,13 @@ class Environment {
   // archive's group-commit writer has its own loop. Throws LmdbError when it still fails.
   void write(const std::function<void(Txn&)>& fn);
 
+  // Whether <dir>/data.mdb can be mapped without reading past its end: its newest meta page
+  // (LMDB's on-disk format: magic 0xBEEFC0DE, version 1) must claim no page beyond the file.
+  // A file a power cut cut short would otherwise crash the opener with SIGBUS on first read
+  // (an environment written without syncs, like the source state, can be left that way).
+  // False also when there is no valid meta page; true when data.mdb does not exist.
+  static bool file_plausible(const std::string& dir);
+
   // How many Environments of `dir` are open in this process now, and the most ever open at
   // once (tests prove LMDB's one-environment-per-directory rule with it).
   static std::size_t open_count(const std::string& dir);

@@ -92,6 +92,10 @@ archive::EnvOptions state_options() {
 
 // Opens the store and reads all of it once: a store a power cut left unreadable fails here.
 std::unique_ptr<archive::Environment> open_and_probe(const std::string& dir) {
+  if (!archive::Environment::file_plausible(dir)) {
+    throw archive::LmdbError(-30793 /* MDB_INVALID */,
+                             "data.mdb is shorter than its meta page says");
+  }
   auto env = std::make_unique<archive::Environment>(dir, state_options());
   auto r = env->begin_read();
   archive::Cursor c(r.txn, env->dbs().meta);
@@ -134,6 +138,9 @@ StateStore::StateStore(const std::string& root) : impl_(std::make_unique<Impl>()
     bool owned = ::stat(dir.c_str(), &st) == 0;
     util::TimeUs now = util::now_us();
     std::string aside = dir + ".broken." + std::to_string(now / 1000000);
+    for (int n = 2; ::access(aside.c_str(), F_OK) == 0; ++n) {
+      aside = dir + ".broken." + std::to_string(now / 1000000) + "." + std::to_string(n);
+    }
     if (::rename(dir.c_str(), aside.c_str()) != 0) throw;
     util::make_dirs(dir);
     impl_->env = open_and_probe(dir);

@@ -7,7 +7,7 @@
 // owns the process's one StateStore; `postjournal status` and the alert check read it. At most
 // one StateStore per root per process (LMDB's rule); thread-safe; processes may share the files.
 // A store that cannot be opened or read (a power cut may leave its unsynced pages unreadable)
-// is moved aside to _state.broken.<unix time> and recreated empty — never a reason for the
+// is moved aside to _state.broken.<unix time>[.N] and recreated empty — never a reason for the
 // milter not to start — and recreated() says so (`postjournal status` shows it). Opening takes
 // <root>/_state.lock, so two processes never both recreate it.
 #pragma once

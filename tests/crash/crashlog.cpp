@@ -4,12 +4,13 @@
 //       appends a marker record (one write, O_APPEND: ordered with the recorder's records).
 //   crashlog count LOG
 //       prints the number of records.
-//   crashlog replay LOG --at N --mode none|all|random:SEED [--root ROOT=BASE=OUT]...
+//   crashlog replay LOG --at N --mode none|all|random:SEED|single:K [--root ROOT=BASE=OUT]...
 //       builds, for each recorded ROOT, the directory OUT as it could be after a power cut just
 //       after the first N records: every file and directory entry as of its last completed sync
 //       (fsync/fdatasync of the file; fsync of the directory for its entries: creations,
 //       renames, unlinks, links, mkdirs), plus a subset of the operations after that sync —
-//       none, all, or each with probability 1/2 (random:SEED) — in their original order; a write
+//       none, all, each with probability 1/2 (random:SEED), or only the K-th of them (single:K,
+//       modulo their number) — in their original order; a write
 //       on an O_DSYNC/O_SYNC descriptor is durable when it returned. BASE is the root's content
 //       before recording began (taken as durable). Prints the markers among the first N records,
 //       one per line, and "pending K" (operations that were not durable yet).
@@ -343,8 +344,20 @@ int replay(const std::string& log, std::size_t at, const std::string& mode,
     for (std::size_t i = 0; i < m.next_id; ++i) {
       if ((rng() & 1) != 0) keep.insert(i);
     }
+  } else if (mode.rfind("single:", 0) == 0) {
+    // Only the K-th (modulo their number) of the operations that are not durable yet.
+    std::vector<std::size_t> ids;
+    for (const auto& n : m.inodes) {
+      for (const auto& c : n.pending) ids.push_back(c.id);
+    }
+    for (const auto& [dir, list] : m.dir_pending) {
+      for (const auto& e : list) ids.push_back(e.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (!ids.empty()) keep.insert(ids[std::stoull(mode.substr(7)) % ids.size()]);
   } else if (mode != "none") {
-    throw std::runtime_error("mode must be none, all or random:SEED");
+    throw std::runtime_error("mode must be none, all, random:SEED or single:K");
   }
   // The image directories are made before the files (the map orders parents first).
   for (const auto& r : roots) ::mkdir(r.out.c_str(), 0755);

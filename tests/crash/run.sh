@@ -3,7 +3,8 @@
 # marking each acknowledgement in the same log ("ack TENANT SHA256" once `postjournal import` said
 # stored, "gone TENANT SHA256" once a delete or assign returned), then replays the log at many
 # crash points (crashlog.cpp: what the disk could hold after a power cut there: every file and
-# directory entry as of its last sync, plus none, all or a random half of the later operations)
+# directory entry as of its last sync, plus none, all, a random half or a single one of the later
+# operations)
 # and checks every image:
 #   - every archive opens and `postjournal verify` passes (LMDB needs no recovery pass);
 #   - every message acknowledged before the crash point is there exactly once (its bytes are
@@ -132,13 +133,13 @@ check_image() {
   done <<<"$expect_base"
 }
 
-replay_all() {  # replay_all [N]: N (default $points) crash points over the log, modes in turn
+replay_all() {  # replay_all [N]: N (default $points) crash points over the log, the modes in turn
   local records i n=${1:-$points}
   records=$("$crashlog" count "$log")
   for ((i = 0; i < n; i++)); do
     at=$(( (records * i + n - 2) / (n - 1 > 0 ? n - 1 : 1) ))
     ((at > records)) && at=$records
-    case $((i % 3)) in 0) mode=none ;; 1) mode=all ;; 2) mode=random:$i ;; esac
+    case $((i % 4)) in 0) mode=none ;; 1) mode=all ;; 2) mode=random:$i ;; 3) mode=single:$i ;; esac
     check_image
   done
   echo "$scenario: $records records, $n crash points"

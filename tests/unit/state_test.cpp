@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "archive/lmdb_env.hpp"
 #include "state/source_state.hpp"
 #include "state/status.hpp"
 #include "test_support.hpp"
@@ -82,6 +83,17 @@ TEST(State, AStoreAPowerCutLeftUnreadableIsRecreatedAndSaysSo) {
     kept = kept || e.path().filename().string().rfind("_state.broken.", 0) == 0;
   }
   EXPECT_TRUE(kept) << "the broken files are kept aside";
+
+  // A data.mdb cut short (its meta pages synced, later pages not): mapping it would SIGBUS.
+  s.reset();
+  std::string file = dir.path() + "/_state/data.mdb";
+  std::string bytes = util::read_file(file);
+  util::replace_file(file, bytes.substr(0, 8192), 0640);
+  EXPECT_FALSE(archive::Environment::file_plausible(dir.path() + "/_state"));
+  s = std::make_unique<state::StateStore>(dir.path());
+  EXPECT_NE(s->recreated().find("shorter than its meta page says"), std::string::npos)
+      << s->recreated();
+  EXPECT_TRUE(archive::Environment::file_plausible(dir.path() + "/_state"));
 }
 
 TEST(Status, StatesAndExitCodesAtChosenTimes) {
