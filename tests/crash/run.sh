@@ -20,12 +20,12 @@
 # message (write-ahead transactions); postjournal-milter
 # under three concurrent SMTP clients through a private Postfix (root). Prints "N crash points, L lost acknowledged messages, U
 # unopenable archives" and exits 1 unless both are 0.
-#   run.sh BUILD_DIR [--points N]   crash points per scenario (default 130: about 3 minutes)
+#   run.sh BUILD_DIR [--points N]   crash points per scenario (default 200: under 2 minutes here)
 #   run.sh BUILD_DIR --self-check   the recorder without directory fsyncs must make it fail
 set -euo pipefail
 build=$(cd "$1" && pwd); shift
 src=$(cd "$(dirname "$0")/../.." && pwd)
-points=130 recorder=$build/tests/crash/libcrash_recorder.so self_check=0
+points=200 recorder=$build/tests/crash/libcrash_recorder.so self_check=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --points) points=$2; shift 2 ;;
