@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000} stamps=${2:-10}
+./scripts/install-deps.sh --bench  # the curl program for the baseline (a POST to 127.0.0.1)
 [[ -x build/cli/postjournal ]] || ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 pj=$PWD/build/cli/postjournal
 tsa() { bash scripts/lib/tsa.sh "$@"; }
