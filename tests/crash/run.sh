@@ -23,6 +23,7 @@
 #   run.sh BUILD_DIR [--points N]   crash points per scenario (default 200: under 2 minutes here)
 #   run.sh BUILD_DIR --self-check   the recorder without directory fsyncs must make it fail
 set -euo pipefail
+trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 build=$(cd "$1" && pwd); shift
 src=$(cd "$(dirname "$0")/../.." && pwd)
 points=200 recorder=$build/tests/crash/libcrash_recorder.so self_check=0
@@ -236,7 +237,9 @@ rm -f "$dir/big.eml"
 replay_all 12
 
 # 7. postjournal-milter under concurrent load through a private Postfix: a 250 is marked as it
-# reaches the client (the stored bytes are the file plus the CRLF swaks adds).
+# reaches the client (the stored bytes are the file plus the CRLF swaks adds). The self-check
+# has seen its losses by now and skips it.
+if ((self_check == 0)); then
 scenario milter
 chmod 755 "$dir"
 port=$(free_port) mport=$(free_port)
@@ -274,6 +277,7 @@ pf_dir=
 acked=$("$crashlog" replay "$log" | grep -c '^mark ack ' || true)  # no root: markers only
 ((acked == 24)) || echo "  milter: only $acked of 24 messages got 250"
 replay_all
+fi
 
 echo "(the source state was unreadable and recreated in $recreated images; status said so)"
 echo "$total crash points, $lost lost acknowledged messages, $unopenable unopenable archives"
