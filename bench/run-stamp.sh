@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RFC 3161 stamps and evidence bundles, against a local TSA (scripts/lib/tsa.sh):
 #   stamp    : `postjournal timestamp` wall time per stamp, against the same TSA asked directly
-#              (`openssl ts -query` + curl POST: what any client pays) — the ratio is our overhead;
+#              (`openssl ts -query` and an HTTP/1.0 POST through bash's /dev/tcp: what any client
+#              pays) — the ratio is our overhead;
 #   verify   : `postjournal verify` of a tenant of N deliveries with S stamps checked, against the
 #              same verify without trust anchors (tokens not checked);
 #   evidence : `export --evidence` of the first delivery (an N-step chain to the stamped head) and
@@ -11,7 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000} stamps=${2:-10}
-./scripts/install-deps.sh --bench  # the curl program for the baseline (a POST to 127.0.0.1)
 [[ -x build/cli/postjournal ]] || ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 pj=$PWD/build/cli/postjournal
 tsa() { bash scripts/lib/tsa.sh "$@"; }
@@ -23,6 +23,19 @@ printf 'archive: {root: %s}\ntimestamp: {url: "%s", ca_file: %s}\n' "$work/archi
   "$work/tsa/ca.crt" >"$work/pj.yaml"
 printf 'archive: {root: %s}\n' "$work/archive" >"$work/untrusted.yaml"
 now() { date +%s.%N; }
+# post_query FILE OUT: POSTs FILE to the local TSA (HTTP/1.0: it closes the connection after
+# the answer) and writes the raw answer (status line, headers, token) to OUT; fails unless 200.
+post_query() {
+  local port=${url#http://127.0.0.1:}
+  port=${port%/}
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'POST / HTTP/1.0\r\nContent-Type: application/timestamp-query\r\nContent-Length: %s\r\n\r\n' \
+    "$(stat -c %s "$1")" >&3
+  cat "$1" >&3
+  cat <&3 >"$2"
+  exec 3<&-
+  head -1 "$2" | grep -q '^HTTP/1\.[01] 200 '
+}
 mkdir -p "$work/mail"
 for i in $(seq "$n"); do
   printf 'From: a@acme.example\r\nTo: b@acme.example\r\nSubject: note %s\r\nMessage-ID: <n%s@acme.example>\r\n\r\nBody of note %s.\r\n' \
@@ -36,8 +49,7 @@ t1=$(now)
 echo hello >"$work/data"
 for _ in $(seq "$stamps"); do
   openssl ts -query -data "$work/data" -sha256 -cert -out "$work/q.tsq" 2>/dev/null
-  curl -sf -H 'Content-Type: application/timestamp-query' --data-binary @"$work/q.tsq" \
-    -o "$work/r.tsr" "$url"
+  post_query "$work/q.tsq" "$work/r.answer"
 done
 t2=$(now)
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v s="$stamps" 'BEGIN {

@@ -114,7 +114,7 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | smtp: 300 sequential sessions over TCP | C = $s_sc_tcp msg/s | B = $s_sb_tcp msg/s; A = $s_sa msg/s | C/B $s_scb_tcp; C/A $s_sca_tcp | (reported) |
 | search: index $q_n generated messages of 2–200 KB, 30 % with attachments (postjournal also extracts and indexes attachment text) | $q_pj msg/s, index $q_size × the mail, peak RSS $q_rss MB ($q_big) | notmuch new: $q_nm msg/s, index $q_nsize × ($q_ncsize × compacted) | $q_pj/$q_nm = $q_ratio | ≥ 2 (goal 5); size ≤ 0.35 (goal 0.25) |
 | search: 12 queries × 5 runs at 100,000 messages (exact count + first page of 50) | p50 $q_p50 ms, p95 $q_p95 ms | — | — | p95 < 200 ms (goal 100) |
-| timestamp: one RFC 3161 stamp, local TSA (openssl ts -reply) | postjournal timestamp: $t_ms ms | the TSA asked directly (openssl ts -query + curl): $t_direct ms | $t_ratio | (reported) |
+| timestamp: one RFC 3161 stamp, local TSA (openssl ts -reply) | postjournal timestamp: $t_ms ms | the TSA asked directly (openssl ts -query + a POST): $t_direct ms | $t_ratio | (reported) |
 | timestamp: verify of $t_n deliveries | $t_s stamps checked: $t_vc s | tokens not checked: $t_vu s | $t_vr | (reported) |
 | timestamp: evidence bundle of a delivery $t_steps deliveries before its stamp | export $t_exp s; verify-evidence.sh $t_ve s = $t_rate steps/s | process-spawn floor: $t_floor steps/s | $t_er | (reported) |
 TABLE

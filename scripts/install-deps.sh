@@ -38,9 +38,8 @@ packages=(
 )
 
 if [[ ${1:-} == --bench ]]; then
-  # GMime 3 (parse baseline); notmuch and xapian-compact (search baseline); the curl program
-  # (stamp baseline: the local TSA asked directly, on 127.0.0.1)
-  packages+=(libgmime-3.0-dev notmuch xapian-tools python3 zstd curl)
+  # GMime 3 (parse baseline); notmuch and xapian-compact (search baseline)
+  packages+=(libgmime-3.0-dev notmuch xapian-tools python3 zstd)
 fi
 
 missing=()

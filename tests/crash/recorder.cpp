@@ -225,38 +225,42 @@ int do_sync(int fd, const char* name) {
   return rc;
 }
 
+int do_truncate(const char* name, int fd, off_t size) {
+  Lock lock;
+  int rc = real<int (*)(int, off_t)>(name)(fd, size);
+  if (rc == 0 && path_of(fd) != nullptr)
+    emit(Op::kTruncate, *path_of(fd), "", static_cast<std::uint64_t>(size), 0);
+  return rc;
+}
+
+int do_fallocate(const char* name, int fd, int mode, off_t off, off_t len) {
+  Lock lock;
+  int rc = real<int (*)(int, int, off_t, off_t)>(name)(fd, mode, off, len);
+  if (rc == 0 && path_of(fd) != nullptr && (mode & FALLOC_FL_KEEP_SIZE) == 0)
+    emit(Op::kExtend, *path_of(fd), "", static_cast<std::uint64_t>(off + len), 0);
+  return rc;
+}
+
 }  // namespace
 
 extern "C" {
 
-int open(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return do_open(AT_FDCWD, path, flags, mode, false);
-}
-int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return do_open(AT_FDCWD, path, flags, mode, false);
-}
-int openat(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return do_open(dirfd, path, flags, mode, true);
-}
-int openat64(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return do_open(dirfd, path, flags, mode, true);
-}
+// open/open64 and openat/openat64 are the same calls on 64-bit Linux: one body for all four.
+#define COMMA ,
+#define CRASH_OPEN(name, dirfd_param, dirfd, at)           \
+  int name(dirfd_param const char* path, int flags, ...) { \
+    va_list ap;                                            \
+    va_start(ap, flags);                                   \
+    mode_t mode = mode_arg(flags, ap);                     \
+    va_end(ap);                                            \
+    return do_open(dirfd, path, flags, mode, at);          \
+  }
+CRASH_OPEN(open, , AT_FDCWD, false)
+CRASH_OPEN(open64, , AT_FDCWD, false)
+CRASH_OPEN(openat, int dir_fd COMMA, dir_fd, true)
+CRASH_OPEN(openat64, int dir_fd COMMA, dir_fd, true)
+#undef CRASH_OPEN
+#undef COMMA
 int creat(const char* path, mode_t mode) {
   return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, false);
 }
@@ -307,32 +311,16 @@ ssize_t pwritev64(int fd, const iovec* iov, int cnt, off_t off) {
 }
 
 int ftruncate(int fd, off_t size) {
-  Lock lock;
-  int rc = real<int (*)(int, off_t)>("ftruncate")(fd, size);
-  if (rc == 0 && path_of(fd) != nullptr)
-    emit(Op::kTruncate, *path_of(fd), "", static_cast<std::uint64_t>(size), 0);
-  return rc;
+  return do_truncate("ftruncate", fd, size);
 }
 int ftruncate64(int fd, off_t size) {
-  Lock lock;
-  int rc = real<int (*)(int, off_t)>("ftruncate64")(fd, size);
-  if (rc == 0 && path_of(fd) != nullptr)
-    emit(Op::kTruncate, *path_of(fd), "", static_cast<std::uint64_t>(size), 0);
-  return rc;
+  return do_truncate("ftruncate64", fd, size);
 }
 int fallocate(int fd, int mode, off_t off, off_t len) {
-  Lock lock;
-  int rc = real<int (*)(int, int, off_t, off_t)>("fallocate")(fd, mode, off, len);
-  if (rc == 0 && path_of(fd) != nullptr && (mode & FALLOC_FL_KEEP_SIZE) == 0)
-    emit(Op::kExtend, *path_of(fd), "", static_cast<std::uint64_t>(off + len), 0);
-  return rc;
+  return do_fallocate("fallocate", fd, mode, off, len);
 }
 int fallocate64(int fd, int mode, off_t off, off_t len) {
-  Lock lock;
-  int rc = real<int (*)(int, int, off_t, off_t)>("fallocate64")(fd, mode, off, len);
-  if (rc == 0 && path_of(fd) != nullptr && (mode & FALLOC_FL_KEEP_SIZE) == 0)
-    emit(Op::kExtend, *path_of(fd), "", static_cast<std::uint64_t>(off + len), 0);
-  return rc;
+  return do_fallocate("fallocate64", fd, mode, off, len);
 }
 
 int fsync(int fd) {
