@@ -22,6 +22,7 @@ std::string encode_audit(const AuditEntry& e) {
   }
   out.append(util::as_bytes(e.content_sha256));
   util::put_bytes(out, e.reason);
+  if (!e.detail.empty()) util::put_bytes(out, e.detail);
   return out;
 }
 
@@ -33,7 +34,9 @@ std::optional<AuditEntry> decode_audit(std::string_view bytes) {
   bool ok = r.varint(t);
   e.time = static_cast<util::TimeUs>(t);
   for (std::string* s : {&e.user, &e.action, &e.delivery, &e.moved_to}) ok = ok && r.bytes(*s);
-  ok = ok && util::read_digest(r, e.content_sha256) && r.bytes(e.reason) && r.done();
+  ok = ok && util::read_digest(r, e.content_sha256) && r.bytes(e.reason);
+  if (ok && !r.done()) ok = r.bytes(e.detail) && !e.detail.empty();
+  ok = ok && r.done();
   if (!ok) return std::nullopt;
   return e;
 }

@@ -25,11 +25,16 @@ struct AuditEntry {
   std::uint64_t seq = 0;  // assigned when appended
   util::TimeUs time = 0;
   std::string user;      // who ran the command ("root", "root (sudo by alice)")
-  std::string action;    // "delete" or "assign"
+  // "delete", "assign"; retention: "purge", "purge-run", "retention-fix", "retention-apply",
+  // "hold-create", "hold-release", "erase-request", "erase", "erase-approve"
+  std::string action;
   std::string delivery;  // the removed delivery's id ("_no-tenant:7")
   std::string moved_to;  // assign: the new delivery's id ("acme:43"); empty for delete
   util::Digest content_sha256{};
   std::string reason;
+  // Structured facts of retention actions ("policy=acme rule=legal keep_until=..."); encoded only
+  // when set, so entries written before it existed keep their bytes and links.
+  std::string detail;
   bool operator==(const AuditEntry&) const = default;
 };
 

@@ -231,6 +231,11 @@ void Environment::open_locked() {
     dbs_.text_refs = open("text_refs");
     dbs_.pieces = open("pieces");
     dbs_.stamps = open("stamps");
+    dbs_.retention = open("retention");
+    dbs_.expiry = open("expiry");
+    dbs_.holds = open("holds");
+    dbs_.held = open("held");
+    dbs_.erasures = open("erasures");
     auto version = txn.get(dbs_.meta, kVersionKey);
     if (!version) {
       txn.put(dbs_.meta, kVersionKey, kArchiveVersion);
@@ -338,7 +343,12 @@ std::vector<std::pair<std::string, Dbi>> Environment::tables() const {
           {"audit", dbs_.audit},
           {"texts", dbs_.texts},
           {"text_refs", dbs_.text_refs},
-          {"stamps", dbs_.stamps}};
+          {"stamps", dbs_.stamps},
+          {"retention", dbs_.retention},
+          {"expiry", dbs_.expiry},
+          {"holds", dbs_.holds},
+          {"held", dbs_.held},
+          {"erasures", dbs_.erasures}};
 }
 
 std::vector<DbStats> Environment::db_stats() const {

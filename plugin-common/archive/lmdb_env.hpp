@@ -114,6 +114,12 @@ struct Databases {
   Dbi pieces = 0;  // keys::piece(blob id, chunk, piece) -> bytes
   // RFC 3161 stamps of the chains (stamps.hpp).
   Dbi stamps = 0;  // stamp seq(be64) -> encoded StampRecord
+  // Retention, legal holds and erasure requests (retention_store.hpp).
+  Dbi retention = 0;
+  Dbi expiry = 0;
+  Dbi holds = 0;
+  Dbi held = 0;
+  Dbi erasures = 0;
 };
 
 // Page use of one database (mdb_stat -a): for the layout benchmark and `postjournal status`.

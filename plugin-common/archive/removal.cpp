@@ -10,6 +10,7 @@
 #include "archive/keys.hpp"
 #include "archive/query.hpp"
 #include "archive/record_codec.hpp"
+#include "archive/retention_store.hpp"
 #include "archive/store_write.hpp"
 #include "archive/text_cache.hpp"
 
@@ -89,6 +90,8 @@ void release_content(Txn& txn, const Databases& dbs, const TenantId& tenant,
   }
 }
 
+}  // namespace
+
 void append_audit(Txn& txn, const Databases& dbs, AuditEntry& entry) {
   ChainHead head;
   if (auto h = txn.get(dbs.meta, keys::kAuditHead)) {
@@ -105,8 +108,6 @@ void append_audit(Txn& txn, const Databases& dbs, AuditEntry& entry) {
   txn.put(dbs.audit, keys::seq(entry.seq), value, MDB_APPEND);
   txn.put(dbs.meta, keys::kAuditHead, encode_head(head));
 }
-
-}  // namespace
 
 std::optional<Tombstone> load_tombstone(const Txn& txn, const Databases& dbs, std::uint64_t seq) {
   auto v = txn.get(dbs.tombstones, keys::seq(seq));
@@ -131,6 +132,17 @@ Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant,
     throw std::runtime_error(id + ": " + err);
   }
   d.seq = seq;
+  if (auto r = load_retention(txn, dbs, seq); r && r->minimum_until > entry.time) {
+    throw RetentionLocked(id + " is under minimum retention until " +
+                          util::format_iso8601(r->minimum_until) + " (policy " + r->policy +
+                          (r->rule.empty() ? "" : ", rule " + r->rule) +
+                          "): it cannot be removed before then");
+  }
+  if (auto pins = pins_of(txn, dbs, seq); !pins.empty()) {
+    std::string names;
+    for (const auto& p : pins) names += (names.empty() ? "" : ", ") + p;
+    throw RetentionLocked(id + " is under legal hold (" + names + "): it cannot be removed");
+  }
   Tombstone tomb;
   tomb.chain_digest = delivery_digest(*record, d.content_sha256);
 
@@ -146,6 +158,7 @@ Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant,
     if (auto v = txn.get(dbs.fetched, k); v && *v == seq_key) txn.del(dbs.fetched, k);
   }
   release_content(txn, dbs, tenant, d.content_sha256);
+  drop_retention(txn, dbs, seq);
 
   entry.delivery = id;
   entry.content_sha256 = d.content_sha256;

@@ -5,13 +5,16 @@
 // throw, when the caller aborts) nothing: it deletes the record and its index entries, the content
 // when no other delivery has the same bytes, each of its blobs when no remaining content uses it
 // (this scans the archive's content list: fine for the No Tenant queue, linear for big archives),
-// writes a tombstone in the delivery's place and appends `entry` (seq, delivery and
-// content_sha256 are filled in) to the audit log. Throws std::runtime_error when the delivery does
-// not exist (naming the audit entry when it was removed before), LmdbError from LMDB.
+// writes a tombstone in the delivery's place, forgets its retention entry and appends `entry`
+// (seq, delivery and content_sha256 are filled in) to the audit log. It refuses, whoever asks,
+// a delivery under minimum retention at entry.time or pinned by a legal hold (RetentionLocked).
+// Throws std::runtime_error when the delivery does not exist (naming the audit entry when it was
+// removed before), LmdbError from LMDB.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "archive/audit.hpp"
@@ -21,8 +24,16 @@
 
 namespace postjournal::archive {
 
+struct RetentionLocked : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 Delivery remove_delivery(Txn& txn, const Databases& dbs, const TenantId& tenant, std::uint64_t seq,
                          AuditEntry& entry);
+
+// Appends `entry` to the audit log (its seq is set): in the caller's transaction, with the change
+// it records.
+void append_audit(Txn& txn, const Databases& dbs, AuditEntry& entry);
 
 std::optional<Tombstone> load_tombstone(const Txn& txn, const Databases& dbs, std::uint64_t seq);
 

@@ -164,6 +164,15 @@ Delivery TenantArchive::remove(std::uint64_t seq, AuditEntry& entry) {
   return d;
 }
 
+void TenantArchive::in_read(const std::function<void(const Txn&, const Databases&)>& fn) const {
+  auto r = env_->begin_read();
+  fn(r.txn, env_->dbs());
+}
+
+void TenantArchive::in_write(const std::function<void(Txn&, const Databases&)>& fn) {
+  env_->write([&](Txn& txn) { fn(txn, env_->dbs()); });
+}
+
 VerifyReport TenantArchive::verify_audit() const {
   auto r = env_->begin_read();
   VerifyReport report;

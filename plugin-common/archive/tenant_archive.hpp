@@ -100,6 +100,11 @@ class TenantArchive {
   std::optional<util::Digest> audit_link_at(std::uint64_t seq) const;
   std::optional<util::Digest> link_at(std::uint64_t seq) const;
   std::uint64_t map_size() const { return env_->map_size(); }
+  // One read snapshot, or one durable write transaction (committed when fn returns, nothing
+  // when it throws), for the retention module's tables (retention_store.hpp) and removals with
+  // them. Writes take the maintenance lock like every commit (ArchiveBusy).
+  void in_read(const std::function<void(const Txn&, const Databases&)>& fn) const;
+  void in_write(const std::function<void(Txn&, const Databases&)>& fn);
   // See Environment::drop_mapped_pages (the indexer calls it after each batch).
   void drop_mapped_pages() const { env_->drop_mapped_pages(); }
 

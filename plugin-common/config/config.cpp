@@ -7,19 +7,20 @@
 #include <optional>
 #include <set>
 
+#include "config/retention.hpp"
 #include "config/schema.hpp"
 #include "config/validate.hpp"
 #include "util/file.hpp"
 
 namespace postjournal::config {
 
-namespace {
-
-[[noreturn]] void fail(const std::string& file, const YAML::Mark& mark, const std::string& msg) {
+void fail(const std::string& file, const YAML::Mark& mark, const std::string& msg) {
   std::string where = file;
   if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
   throw ConfigError(where + ": " + msg);
 }
+
+namespace {
 
 template <class T>
 const FieldSpec<T>* find_field(const std::vector<FieldSpec<T>>& fields, const std::string& key) {
@@ -160,6 +161,8 @@ Config load_string(const std::string& yaml, const std::string& file) {
       c.listeners = load_list(kv.second, listener_fields(), file, "listener");
     } else if (name == "mailboxes") {
       c.mailboxes = load_list(kv.second, mailbox_fields(), file, "mailbox");
+    } else if (name == "retention") {
+      c.retention = load_retention(kv.second, file);
     } else if (const auto* f = find_field(top_fields(), name)) {
       set_field(*f, kv.second, c, file, name);
     } else {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,51 @@ enum class Encryption { kNone, kAes256Gcm };
 
 std::string_view to_string(AuthMethod m);
 std::string_view to_string(SourceType t);
+
+// A retention period: "10y", "6m", "30d", or "forever" (README, Retention and legal hold).
+struct Period {
+  bool forever = false;
+  std::uint32_t count = 0;
+  char unit = 'd';  // 'd', 'm' or 'y'
+  std::string text() const;
+  // A rough length in days (y = 365, m = 30), only to compare periods in validation.
+  std::uint64_t approx_days() const;
+  bool operator==(const Period&) const = default;
+};
+// "10y", "6m", "30d" (count 0..10000), "forever"; nullopt otherwise.
+std::optional<Period> parse_period(const std::string& text);
+
+// What a retention rule matches; every key given must match (AND). Globs are shell-style and
+// case-insensitive; a sender/recipient pattern without '@' matches the address's domain.
+struct RetentionMatch {
+  std::string source;     // transport source: listener, mailbox or microsoft365 name, "import"
+  std::string sender;     // the journal envelope's sender (else MAIL FROM)
+  std::string recipient;  // any recipient, BCC and expanded members included
+  std::string query;      // a search query (needs the tenant's index)
+};
+
+struct RetentionRule {
+  std::string name;
+  RetentionMatch match;
+  std::optional<Period> keep, minimum;  // unset: the policy's
+  int line = 0;
+};
+
+struct RetentionPolicy {
+  std::string tenant;                   // empty for retention.default
+  std::optional<Period> keep, minimum;  // keep unset: forever; minimum unset: none
+  std::vector<RetentionRule> rules;
+  int line = 0;
+};
+
+struct RetentionConfig {
+  std::optional<RetentionPolicy> default_policy;  // absent: tenants without a policy keep forever
+  std::vector<RetentionPolicy> policies;
+  std::uint64_t purge_interval = 3600;  // seconds between the milter's purge runs
+  std::uint64_t purge_batch = 256;      // deliveries removed per transaction
+  // The policy of `tenant`: its own, else the default, else nullptr.
+  const RetentionPolicy* policy_for(const std::string& tenant) const;
+};
 
 // A "Mail Source" reached by SMTP: how its transactions are recognised and what they are.
 struct Listener {
@@ -122,6 +168,7 @@ struct Config {
   std::uint64_t timestamp_alert_after = 0;  // seconds
   std::vector<Listener> listeners;
   std::vector<Mailbox> mailboxes;
+  RetentionConfig retention;
 };
 
 class ConfigError : public std::runtime_error {

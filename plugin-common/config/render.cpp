@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "config/retention.hpp"
 #include "config/schema.hpp"
 
 namespace postjournal::config {
@@ -122,6 +123,7 @@ std::string render_sample() {
                          "mailboxes: journal mailboxes pulled by postjournal-fetch, a list of "
                          "mappings with these keys.",
                          mailbox_fields());
+  out += "\n" + sample_retention();
   return out;
 }
 
@@ -140,7 +142,7 @@ std::string render(const Config& c) {
     if (!shown.password.empty()) shown.password = "(hidden)";
     out += render_entry(shown, mailbox_fields());
   }
-  return out;
+  return out + render_retention(c.retention);
 }
 
 }  // namespace postjournal::config

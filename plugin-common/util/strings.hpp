@@ -17,5 +17,8 @@ bool parse_u64(std::string_view s, unsigned long long& out);
 std::string printable(std::string_view s);
 // The words of s separated by spaces and tabs (no quoting).
 std::vector<std::string> split_blanks(std::string_view s);
+// Shell-style wildcard match, ASCII case-insensitive: '*' any run of characters, '?' one; no
+// character classes, no escapes.
+bool glob_match_icase(std::string_view pattern, std::string_view text);
 
 }  // namespace postjournal::util

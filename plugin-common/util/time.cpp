@@ -1,6 +1,7 @@
 #include "util/time.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <utility>
@@ -161,6 +162,34 @@ std::optional<TimeUs> parse_rfc5322_date(std::string_view text) {
   time_t t = timegm(&tm);
   if (t == static_cast<time_t>(-1)) return std::nullopt;
   return (static_cast<TimeUs>(t) - offset_min * 60) * 1000000;
+}
+
+TimeUs add_calendar(TimeUs t, int years, int months, long long days) {
+  constexpr TimeUs kUs = 1000000;
+  constexpr long long kMaxYears = 100000;
+  if (years < 0 || months < 0 || days < 0 || years > kMaxYears || months > kMaxYears * 12 ||
+      days > kMaxYears * 366) {
+    return INT64_MAX;
+  }
+  std::time_t secs = static_cast<std::time_t>(t / kUs);
+  TimeUs frac = t % kUs;
+  std::tm tm{};
+  if (gmtime_r(&secs, &tm) == nullptr) return INT64_MAX;
+  long long month_index = static_cast<long long>(tm.tm_mon) + months % 12;
+  long long year = static_cast<long long>(tm.tm_year) + years + months / 12 + month_index / 12;
+  int month = static_cast<int>(month_index % 12);
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  long long full_year = year + 1900;
+  bool leap = (full_year % 4 == 0 && full_year % 100 != 0) || full_year % 400 == 0;
+  int last = kDays[month] + (month == 1 && leap ? 1 : 0);
+  tm.tm_year = static_cast<int>(year);
+  tm.tm_mon = month;
+  if (tm.tm_mday > last) tm.tm_mday = last;
+  std::time_t moved = timegm(&tm);
+  if (moved == static_cast<std::time_t>(-1)) return INT64_MAX;
+  long long total = static_cast<long long>(moved) + days * 86400;
+  if (total > INT64_MAX / kUs - 1) return INT64_MAX;
+  return static_cast<TimeUs>(total) * kUs + frac;
 }
 
 }  // namespace postjournal::util

@@ -29,4 +29,9 @@ std::optional<TimeUs> parse_time(std::string_view text);
 // accepted). Returns nullopt when it cannot be read.
 std::optional<TimeUs> parse_rfc5322_date(std::string_view text);
 
+// t plus a calendar period in UTC: years and months move the date (the day is clamped to the end
+// of a shorter month: 2024-02-29 + 1y = 2025-02-28), days are 86,400 s each; the time of day is
+// kept. Saturates instead of overflowing.
+TimeUs add_calendar(TimeUs t, int years, int months, long long days);
+
 }  // namespace postjournal::util
