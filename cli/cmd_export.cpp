@@ -116,7 +116,7 @@ int run_export(const Context& ctx, const Args& args) {
   }
   auto a = ctx.open_existing(id.tenant);
   auto d = a->get(id.seq);
-  if (!d) throw CommandError(kExitProblem, "no delivery " + id.str());
+  if (!d) throw CommandError(kExitProblem, "no delivery " + id.str() + removed_note(ctx, id));
   std::uint64_t offset = 0;
   std::uint64_t length = d->size;
   if (args.has("original")) {

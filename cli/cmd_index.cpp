@@ -298,6 +298,20 @@ int run_export_query(const Context& ctx, const Args& args) {
   return kExitOk;
 }
 
+bool index_tenant(const Context& ctx, const archive::TenantId& t, bool compact) {
+  index::IndexOptions o = index::index_options(ctx.config);
+  o.compact_after_removal = compact;
+  index::Follower follower(ctx.root, o,
+                           [&ctx](const archive::TenantId& x) { return ctx.open_existing(x); });
+  return follower.pass(
+      {t},
+      [&ctx](const archive::TenantId& x, const index::Progress& p) {
+        give_index_to_archive_owner(ctx, x);
+        std::cerr << "postjournal: " << progress_line(x, p) << "\n";
+      },
+      [](const std::string& msg) { std::cerr << "postjournal: " << msg << "\n"; });
+}
+
 int run_index(const Context& ctx, const Args& args) {
   catch_signals();
   index::IndexOptions o = index::index_options(ctx.config);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "archive/removal.hpp"
 #include "commands.hpp"
 #include "render.hpp"
 #include "util/json_writer.hpp"
@@ -35,17 +36,6 @@ std::vector<std::string> recipients_of(const archive::Delivery& d) {
 std::string abbreviated(const std::vector<std::string>& v) {
   if (v.empty()) return "-";
   return v.size() == 1 ? v[0] : v[0] + " +" + std::to_string(v.size() - 1);
-}
-
-// The user who ran the command, as the audit log records it.
-std::string invoking_user() {
-  uid_t uid = ::geteuid();
-  std::string name = std::to_string(uid);
-  if (const passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
-  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
-    name += " (sudo by " + std::string(sudo) + ")";
-  }
-  return name;
 }
 
 std::string required_reason(const Args& args) {
@@ -221,7 +211,7 @@ int run_delete(const Context& ctx, const Args& args) {
 }
 
 int run_audit(const Context& ctx, const Args& args) {
-  archive::TenantId t = archive::TenantId::no_tenant();
+  archive::TenantId t = ctx.selected_tenant(args).value_or(archive::TenantId::no_tenant());
   std::vector<archive::AuditEntry> entries;
   archive::VerifyReport report;
   if (archive::archive_exists(ctx.root, t)) {
@@ -238,6 +228,7 @@ int run_audit(const Context& ctx, const Args& args) {
       w.key("action").value(e.action).key("delivery").value(e.delivery);
       w.key("moved_to").string_or_null(e.moved_to);
       w.key("sha256").value(util::to_hex(e.content_sha256)).key("reason").value(e.reason);
+      w.key("detail").string_or_null(e.detail);
       w.end_object();
     }
     w.end_array().key("chain_ok").value(report.ok()).end_object();
@@ -245,10 +236,11 @@ int run_audit(const Context& ctx, const Args& args) {
   } else {
     for (const auto& e : entries) {
       std::cout << e.seq << "  " << util::format_iso8601(e.time) << "  " << printable(e.user)
-                << "  " << e.action << " " << e.delivery
+                << "  " << e.action << (e.delivery.empty() ? "" : " " + e.delivery)
                 << (e.moved_to.empty() ? "" : " -> " + e.moved_to)
-                << "  sha256=" << util::to_hex(e.content_sha256)
-                << "  reason: " << printable(e.reason) << "\n";
+                << (e.delivery.empty() ? "" : "  sha256=" + util::to_hex(e.content_sha256))
+                << "  reason: " << printable(e.reason)
+                << (e.detail.empty() ? "" : "  " + printable(e.detail)) << "\n";
     }
     std::cout << entries.size() << (entries.size() == 1 ? " entry" : " entries") << "; chain "
               << (report.ok() ? "verified" : "BROKEN") << "\n";
@@ -258,15 +250,17 @@ int run_audit(const Context& ctx, const Args& args) {
 }
 
 std::string removed_note(const Context& ctx, const archive::DeliveryId& id) {
-  if (!id.tenant.is_no_tenant() || !archive::archive_exists(ctx.root, id.tenant)) return "";
-  for (const auto& e : ctx.open_existing(id.tenant)->audit()) {
-    if (e.delivery == id.str()) {
-      return " (removed: audit entry " + std::to_string(e.seq) + ", " + e.action + " by " + e.user +
-             " at " + util::format_iso8601(e.time) +
-             (e.moved_to.empty() ? "" : ", now " + e.moved_to) + ")";
-    }
-  }
-  return "";
+  if (!archive::archive_exists(ctx.root, id.tenant)) return "";
+  auto a = ctx.open_existing(id.tenant);
+  std::optional<archive::AuditEntry> e;
+  a->in_read([&](const archive::Txn& txn, const archive::Databases& dbs) {
+    if (auto t = archive::load_tombstone(txn, dbs, id.seq))
+      e = archive::load_audit(txn, dbs, t->audit_seq);
+  });
+  if (!e) return "";
+  return " (removed: audit entry " + std::to_string(e->seq) + ", " + e->action + " by " + e->user +
+         " at " + util::format_iso8601(e->time) +
+         (e->moved_to.empty() ? "" : ", now " + e->moved_to) + ")";
 }
 
 }  // namespace postjournal::cli

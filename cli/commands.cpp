@@ -176,10 +176,12 @@ const std::vector<Command>& commands() {
        {value("reason"), flag("json")},
        run_delete},
       {"audit",
-       "audit [--json]",
-       "Show the audit log (every assign and delete, oldest first) and verify its hash chain. "
+       "audit [--tenant T | --no-tenant] [--json]",
+       "Show an archive's audit log, oldest first, and verify its hash chain: the No Tenant "
+       "queue's (assign, delete; the default) or tenant T's (purge, purge-run, retention-apply, "
+       "hold-create, hold-release, erase-request, erase, erase-approve, with their details). "
        "Exits 1 when the chain does not verify.",
-       {flag("json")},
+       {value("tenant"), flag("no-tenant"), flag("json")},
        run_audit},
       {"verify",
        "verify [--tenant T | --no-tenant] [--json]",
@@ -258,6 +260,68 @@ const std::vector<Command>& commands() {
        "number, and whether it verifies against timestamp.ca_file (exit 1 when one does not).",
        {value("tenant"), flag("no-tenant"), flag("list"), flag("json")},
        run_timestamp},
+      {"retention",
+       "retention explain ID [--now TIME] [--json]\n       postjournal retention apply --tenant T "
+       "[--dry-run [--now TIME]] [--json]",
+       "explain shows the retention fixed for a delivery (policy, rule, keep and minimum with "
+       "their dates, when it was fixed and which audit entry last changed it), what the current "
+       "configuration would give it and why each rule matched or not, the legal holds on it, and "
+       "its state at --now: kept until, held, under minimum retention, or expired and removed by "
+       "the next purge. apply evaluates the current retention policy for every stored delivery "
+       "of tenant T and lengthens the fixed retention where the policy now keeps longer; a "
+       "shorter result never shortens it (those are counted). Each batch of changes is one audit "
+       "entry; --dry-run counts without writing.",
+       {flag("dry-run"), value("now"), value("tenant"), flag("json")},
+       run_retention},
+      {"hold",
+       "hold create NAME --tenant T (--query Q | --address A | --all) --reason TEXT [--json]\n"
+       "       postjournal hold list|show NAME|release NAME --tenant T [--reason TEXT] [--json]",
+       "Legal holds. create pins every delivery of tenant T in the hold's scope now and every "
+       "future one as the indexer reaches it: a search query (the language of search; stored as "
+       "the proof of scope; needs the tenant's index), a participant address (sender or any "
+       "recipient, BCC and expanded members included), or all mail. Held mail is never purged, "
+       "erased or deleted, whatever its retention; purge checks each hold's scope again. list "
+       "and show print holds (active and released) with the number of deliveries they hold. "
+       "release ends a hold (--reason required); the hold stays on record. Creating and "
+       "releasing are audit entries.",
+       {value("tenant"), value("query"), value("address"), flag("all"), value("reason"),
+        flag("json")},
+       run_hold},
+      {"purge",
+       "purge [--tenant T] [--dry-run [--now TIME]] [--json]",
+       "Remove the deliveries of tenant T (of every tenant without --tenant) whose retention "
+       "has expired, unless a legal hold or a minimum retention keeps them or the index has not "
+       "evaluated them yet; each kept one is listed with the reason. Each removal deletes the "
+       "record, its indexes and the bytes unless a retained delivery shares them, leaves a "
+       "tombstone in the hash chain (verify still passes) and an audit entry with the policy, "
+       "rule and dates; batches of retention.purge_batch are one transaction each. "
+       "postjournal-milter purges every retention.purge_interval. --dry-run lists what would go "
+       "(at --now).",
+       {value("tenant"), flag("dry-run"), value("now"), flag("json")},
+       run_purge},
+      {"erase",
+       "erase request --tenant T (--address A | --query Q | ID...) --reason TEXT [--json]\n"
+       "       postjournal erase approve REQUEST --tenant T\n       postjournal erase list "
+       "--tenant T [--json]",
+       "Erasure requests (GDPR Art. 17) with four-eyes approval. request lists the deliveries "
+       "that would be erased and those a legal hold or a minimum retention keeps (with the "
+       "reason) and records the request. approve, run by another person (a different real "
+       "user id: sudo does not count, SUDO_USER is recorded but not trusted), removes them with "
+       "tombstones and audit entries, drops their index entries and compacts the index, then "
+       "rotates the tenant's key (encrypted archives: the destroyed data keys can never be "
+       "unwrapped from freed pages) or compacts the archive (unencrypted: the bytes leave the "
+       "file). Bytes shared with a retained delivery are kept, and approve says so. Exits 75 "
+       "when the index stayed locked by another process.",
+       {value("tenant"), value("address"), value("query"), value("reason"), flag("json")},
+       run_erase},
+      {"compact",
+       "compact --tenant T | --no-tenant",
+       "Rewrite a tenant's archive without its free pages (after purges and erasures LMDB reuses "
+       "the space but keeps the file size, and freed pages keep old contents until reused): an "
+       "online copy verified and swapped in like migrate, under the maintenance lock (that "
+       "tenant's mail gets 451 meanwhile). Needs free space for a second copy.",
+       {value("tenant"), flag("no-tenant")},
+       run_compact},
       {"check-config",
        "check-config [-c FILE]",
        "Load and validate the configuration file: unknown keys, bad values, bad networks, bad "

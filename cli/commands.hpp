@@ -49,11 +49,21 @@ int run_export_query(const Context&, const Args&);
 int run_key(const Context&, const Args&);
 int run_migrate(const Context&, const Args&);
 int run_timestamp(const Context&, const Args&);
+int run_retention(const Context&, const Args&);
+int run_hold(const Context&, const Args&);
+int run_purge(const Context&, const Args&);
+int run_erase(const Context&, const Args&);
+int run_compact(const Context&, const Args&);
 // export ID --evidence -o OUT (cmd_timestamp.cpp).
 int export_evidence(const Context& ctx, const Args& args, const archive::DeliveryId& id);
 
-// " (removed: audit entry N, delete by USER at TIME)" when a No Tenant delivery was removed,
-// else "".
+// One indexer pass over tenant t (cmd_index.cpp): indexes what is new, drops removed
+// deliveries, compacts when `compact` and something was dropped. False when another process
+// holds the index's write lock.
+bool index_tenant(const Context& ctx, const archive::TenantId& t, bool compact);
+
+// " (removed: audit entry N, ACTION by USER at TIME)" when the delivery was removed (assign,
+// delete, purge, erase), else "".
 std::string removed_note(const Context& ctx, const archive::DeliveryId& id);
 
 }  // namespace postjournal::cli

@@ -1,5 +1,10 @@
 #include "context.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "util/strings.hpp"
 
 namespace postjournal::cli {
@@ -68,6 +73,16 @@ std::size_t limit_option(const Args& args, std::size_t fallback) {
   unsigned long long n = 0;
   if (!util::parse_u64(*v, n)) throw UsageError("--limit needs a number");
   return static_cast<std::size_t>(n);
+}
+
+std::string invoking_user() {
+  uid_t uid = ::geteuid();
+  std::string name = std::to_string(uid);
+  if (const passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
+    name += " (sudo by " + std::string(sudo) + ")";
+  }
+  return name;
 }
 
 }  // namespace postjournal::cli

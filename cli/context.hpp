@@ -49,12 +49,18 @@ struct Context {
   std::optional<archive::TenantId> selected_tenant(const Args& args) const;
   // The selected tenant, or every archive under the root.
   std::vector<archive::TenantId> selected_or_all(const Args& args) const;
+  // Closes every archive this process opened (before maintenance that needs them closed: key
+  // rotation, compaction). Archives handed out earlier must have been released.
+  void close_archives() const { service_.reset(); }
 
  private:
   mutable std::shared_ptr<ingest::Service> service_;
 };
 
 archive::DeliveryId parse_id(const std::string& text);
+// Who runs the command, for audit entries: the effective user's name, with " (sudo by NAME)"
+// when SUDO_USER is set (recorded, not verified).
+std::string invoking_user();
 std::optional<util::TimeUs> parse_time_option(const Args& args, const std::string& name);
 // --limit N (0 = no limit); `fallback` when not given.
 std::size_t limit_option(const Args& args, std::size_t fallback = 0);

@@ -24,7 +24,7 @@ namespace postjournal::archive {
 struct AuditEntry {
   std::uint64_t seq = 0;  // assigned when appended
   util::TimeUs time = 0;
-  std::string user;      // who ran the command ("root", "root (sudo by alice)")
+  std::string user;  // who ran the command ("root", "root (sudo by alice)")
   // "delete", "assign"; retention: "purge", "purge-run", "retention-fix", "retention-apply",
   // "hold-create", "hold-release", "erase-request", "erase", "erase-approve"
   std::string action;

@@ -81,8 +81,7 @@ std::optional<Hold> decode_hold(std::string_view bytes) {
     ok = ok && r.bytes(*s);
   }
   ok = ok && time_field(r, h.created) && r.varint(h.create_audit) && time_field(r, h.released) &&
-       r.bytes(h.released_by) && r.bytes(h.release_reason) && r.varint(h.release_audit) &&
-       r.done();
+       r.bytes(h.released_by) && r.bytes(h.release_reason) && r.varint(h.release_audit) && r.done();
   if (!ok) return std::nullopt;
   return h;
 }
@@ -252,8 +251,7 @@ std::uint64_t count_held(const Txn& txn, const Databases& dbs) {
   return n;
 }
 
-std::optional<ErasureRequest> load_erasure(const Txn& txn, const Databases& dbs,
-                                           std::uint64_t id) {
+std::optional<ErasureRequest> load_erasure(const Txn& txn, const Databases& dbs, std::uint64_t id) {
   auto v = txn.get(dbs.erasures, keys::seq(id));
   if (!v) return std::nullopt;
   return decode_erasure(*v);

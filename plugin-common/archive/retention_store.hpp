@@ -27,10 +27,10 @@
 namespace postjournal::archive {
 
 struct RetentionEntry {
-  std::string policy;   // the tenant's name, or "default"
-  std::string rule;     // the rule that matched; empty: the policy's own values
-  std::string keep;     // the period as configured ("6y", "forever")
-  std::string minimum;  // ("6y", "0d")
+  std::string policy;              // the tenant's name, or "default"
+  std::string rule;                // the rule that matched; empty: the policy's own values
+  std::string keep;                // the period as configured ("6y", "forever")
+  std::string minimum;             // ("6y", "0d")
   util::TimeUs keep_until = 0;     // purged after it; 0: kept forever
   util::TimeUs minimum_until = 0;  // cannot be removed before it; 0: no minimum
   util::TimeUs fixed_at = 0;       // when it was fixed or last changed
@@ -67,8 +67,8 @@ struct ErasureRequest {
   std::string requested_by;  // "alice (uid 1001)"; a SUDO_USER is recorded, not trusted
   std::uint64_t requester_uid = 0;
   std::uint64_t request_audit = 0;
-  std::vector<std::uint64_t> erase;                          // seqs that would go
-  std::vector<std::pair<std::uint64_t, std::string>> kept;   // seqs kept, and why
+  std::vector<std::uint64_t> erase;                         // seqs that would go
+  std::vector<std::pair<std::uint64_t, std::string>> kept;  // seqs kept, and why
   util::TimeUs approved = 0;
   std::string approved_by;
   std::uint64_t approver_uid = 0;
@@ -104,8 +104,7 @@ std::uint64_t unpin_all(Txn& txn, const Databases& dbs, std::string_view hold);
 std::uint64_t pinned_by(const Txn& txn, const Databases& dbs, std::string_view hold);
 std::uint64_t count_held(const Txn& txn, const Databases& dbs);
 
-std::optional<ErasureRequest> load_erasure(const Txn& txn, const Databases& dbs,
-                                           std::uint64_t id);
+std::optional<ErasureRequest> load_erasure(const Txn& txn, const Databases& dbs, std::uint64_t id);
 void put_erasure(Txn& txn, const Databases& dbs, const ErasureRequest& r);
 std::vector<ErasureRequest> list_erasures(const Txn& txn, const Databases& dbs);
 std::uint64_t next_erasure_id(const Txn& txn, const Databases& dbs);

@@ -50,7 +50,8 @@ std::optional<Period> period(const YAML::Node& n, const std::string& file, const
   auto p = parse_period(text);
   if (!p) {
     fail(file, n.Mark(),
-         key + ": '" + text + "' is not a period (a number and d, m or y: 30d, 6m, 10y; or forever)");
+         key + ": '" + text +
+             "' is not a period (a number and d, m or y: 30d, 6m, 10y; or forever)");
   }
   return p;
 }
@@ -65,7 +66,8 @@ void check_order(const std::optional<Period>& keep, const std::optional<Period>&
 }
 
 RetentionMatch load_match(const YAML::Node& n, const std::string& file) {
-  if (!n.IsMap()) fail(file, n.Mark(), "match must be a mapping (source, sender, recipient, query)");
+  if (!n.IsMap())
+    fail(file, n.Mark(), "match must be a mapping (source, sender, recipient, query)");
   RetentionMatch m;
   for (const auto& kv : n) {
     std::string k = kv.first.Scalar();
@@ -160,8 +162,8 @@ RetentionPolicy load_policy(const YAML::Node& n, const std::string& file, bool i
     auto keep = r.keep ? r.keep : p.keep;
     auto minimum = r.minimum ? r.minimum : p.minimum;
     if (keep && minimum && minimum->approx_days() > keep->approx_days()) {
-      throw ConfigError(file + ":" + std::to_string(r.line) + ": rule '" + r.name +
-                        "': minimum " + minimum->text() + " is longer than keep " + keep->text());
+      throw ConfigError(file + ":" + std::to_string(r.line) + ": rule '" + r.name + "': minimum " +
+                        minimum->text() + " is longer than keep " + keep->text());
     }
   }
   return p;
@@ -221,7 +223,8 @@ RetentionConfig load_retention(const YAML::Node& section, const std::string& fil
       r.default_policy = load_policy(kv.second, file, true);
     } else if (k == "policies") {
       if (kv.second.IsNull()) continue;
-      if (!kv.second.IsSequence()) fail(file, kv.second.Mark(), "retention.policies must be a list");
+      if (!kv.second.IsSequence())
+        fail(file, kv.second.Mark(), "retention.policies must be a list");
       for (const auto& item : kv.second) {
         r.policies.push_back(load_policy(item, file, false));
         if (!tenants.insert(r.policies.back().tenant).second) {
@@ -230,11 +233,10 @@ RetentionConfig load_retention(const YAML::Node& section, const std::string& fil
         }
       }
     } else if (k == "purge_interval") {
-      r.purge_interval = number(kv.second, file, "retention.purge_interval", 60, 604800,
-                                KeyType::kSeconds);
+      r.purge_interval =
+          number(kv.second, file, "retention.purge_interval", 60, 604800, KeyType::kSeconds);
     } else if (k == "purge_batch") {
-      r.purge_batch =
-          number(kv.second, file, "retention.purge_batch", 1, 100000, KeyType::kCount);
+      r.purge_batch = number(kv.second, file, "retention.purge_batch", 1, 100000, KeyType::kCount);
     } else {
       fail(file, kv.first.Mark(),
            "unknown key 'retention." + k + "' (default, policies, purge_interval, purge_batch)");

@@ -51,6 +51,9 @@ struct IndexOptions {
   unsigned threads = 2;
   std::string stem_language = "english";  // "none": no stemming
   std::uint64_t compact_min_docs = 1000;  // smaller indexes are never compacted
+  // Compact after any run that deleted documents, whatever the size (erasure: the terms of
+  // erased mail must not stay in free blocks).
+  bool compact_after_removal = false;
 };
 
 IndexOptions index_options(const config::Config& c);

@@ -192,9 +192,8 @@ FixReport fix(archive::TenantArchive& a, const config::Config& c, util::TimeUs n
       if (to_r > from_r) {
         each_delivery(txn, dbs, a.tenant(), from_r, to_r, [&](const archive::Delivery& d) {
           if (archive::load_retention(txn, dbs, d.seq)) return;
-          auto dec = decide(c.retention, tenant, d, [&](const std::string& q) {
-            return qc.get(q).count(d.seq) > 0;
-          });
+          auto dec = decide(c.retention, tenant, d,
+                            [&](const std::string& q) { return qc.get(q).count(d.seq) > 0; });
           if (!dec) return;
           archive::put_retention(txn, dbs, d.seq, to_entry(*dec, now));
           ++fixed;
@@ -232,15 +231,16 @@ HoldReport create_hold(archive::TenantArchive& a, const config::Config& c, const
   }
   if (q.kind != "all" && q.scope.empty()) throw std::runtime_error("the hold's scope is empty");
   if (q.reason.empty()) throw std::runtime_error("a hold needs a reason");
-  fix(a, c, now);
+  fix(a, c, util::now_us());
   QueryCache qc(a);
   index::IndexState st;
   if (q.kind == "query") {
     st = index::read_state(index_of(a));
     if (!st.exists) {
-      throw std::runtime_error("a hold by query needs the tenant's full-text index, which does "
-                               "not exist yet (postjournal index --tenant " +
-                               a.tenant().str() + ")");
+      throw std::runtime_error(
+          "a hold by query needs the tenant's full-text index, which does "
+          "not exist yet (postjournal index --tenant " +
+          a.tenant().str() + ")");
     }
     qc.get(q.scope);  // a bad query fails here, before anything is written
   }
@@ -334,7 +334,7 @@ PurgeReport purge(archive::TenantArchive& a, const config::Config& c, util::Time
                   bool dry_run) {
   PurgeReport rep;
   rep.dry_run = dry_run;
-  if (!dry_run) fix(a, c, now);
+  fix(a, c, util::now_us());  // evaluation at ingestion catching up: not a change, dry run or not
   rep.reach = reach(a, c);
   const Reach& r = rep.reach;
   QueryCache qc(a);
@@ -348,8 +348,9 @@ PurgeReport purge(archive::TenantArchive& a, const config::Config& c, util::Time
     // A hold by query cannot be checked: nothing goes.
     a.in_read([&](const Txn& txn, const Databases& dbs) {
       for (const auto& [t, seq] : archive::expiring(txn, dbs, now, SIZE_MAX)) {
-        rep.kept.push_back({seq, t, "", "", "the index is missing or being rebuilt: holds by query "
-                                            "cannot be checked"});
+        rep.kept.push_back({seq, t, "", "",
+                            "the index is missing or being rebuilt: holds by query "
+                            "cannot be checked"});
       }
     });
     return rep;
@@ -412,9 +413,8 @@ PurgeReport purge(archive::TenantArchive& a, const config::Config& c, util::Time
                    " last=" + archive::DeliveryId{a.tenant(), done.back().seq}.str() +
                    " bytes_released=" + std::to_string(released);
       archive::append_audit(txn, dbs, run);
-      archive::set_meta_u64(
-          txn, dbs, archive::kRetentionPurged,
-          archive::meta_u64(txn, dbs, archive::kRetentionPurged) + done.size());
+      archive::set_meta_u64(txn, dbs, archive::kRetentionPurged,
+                            archive::meta_u64(txn, dbs, archive::kRetentionPurged) + done.size());
     });
     if (!done.empty()) ++rep.batches;
     rep.bytes_released += released;
@@ -427,7 +427,7 @@ ApplyReport apply(archive::TenantArchive& a, const config::Config& c, util::Time
                   bool dry_run, const Actor& who) {
   ApplyReport rep;
   rep.dry_run = dry_run;
-  if (!dry_run) fix(a, c, now);
+  fix(a, c, util::now_us());
   Reach r = reach(a, c);
   const std::string tenant = tenant_name(a);
   if (c.retention.policy_for(tenant) == nullptr) {
@@ -523,10 +523,10 @@ ApplyReport apply(archive::TenantArchive& a, const config::Config& c, util::Time
   return rep;
 }
 
-Explanation explain(const archive::TenantArchive& a, const config::Config& c, std::uint64_t seq,
+Explanation explain(archive::TenantArchive& a, const config::Config& c, std::uint64_t seq,
                     util::TimeUs now) {
   Explanation x;
-  Reach r = reach(a, c);
+  Reach r = fix(a, c, util::now_us()).reach;
   std::optional<archive::Delivery> d;
   std::vector<archive::Hold> holds;
   a.in_read([&](const Txn& txn, const Databases& dbs) {
@@ -557,8 +557,7 @@ Explanation explain(const archive::TenantArchive& a, const config::Config& c, st
   } else if (x.stored->keep_until > now) {
     x.state = "kept until " + util::format_iso8601(x.stored->keep_until);
   } else if (x.stored->minimum_until > now) {
-    x.state = "expired, but under minimum retention until " +
-              date_or(x.stored->minimum_until, "-");
+    x.state = "expired, but under minimum retention until " + date_or(x.stored->minimum_until, "-");
   } else {
     x.state = "expired since " + util::format_iso8601(x.stored->keep_until) +
               ": removed by the next purge";
@@ -572,7 +571,7 @@ archive::ErasureRequest request_erasure(archive::TenantArchive& a, const config:
   if (reason.empty()) throw std::runtime_error("an erasure request needs a reason");
   int kinds = (s.address.empty() ? 0 : 1) + (s.query.empty() ? 0 : 1) + (s.seqs.empty() ? 0 : 1);
   if (kinds != 1) throw std::runtime_error("give exactly one of --address, --query or IDs");
-  fix(a, c, now);
+  fix(a, c, util::now_us());
   Reach r = reach(a, c);
   QueryCache qc(a);
   SeqSet matches;
@@ -666,7 +665,7 @@ ErasureReport approve_erasure(archive::TenantArchive& a, const config::Config& c
         "; another person must approve it (four-eyes: a different login; sudo does not count, "
         "SUDO_USER is recorded but not trusted)");
   }
-  fix(a, c, now);
+  fix(a, c, util::now_us());
   Reach r = reach(a, c);
   QueryCache qc(a);
   constexpr std::size_t kBatch = 256;
@@ -696,8 +695,8 @@ ErasureReport approve_erasure(archive::TenantArchive& a, const config::Config& c
         entry.user = who.name;
         entry.action = "erase";
         entry.reason = q.reason;
-        entry.detail = "request=" + std::to_string(q.id) + " requested_by=" + q.requested_by +
-                       " " + detail_of(*d, e ? &*e : nullptr);
+        entry.detail = "request=" + std::to_string(q.id) + " requested_by=" + q.requested_by + " " +
+                       detail_of(*d, e ? &*e : nullptr);
         archive::remove_delivery(txn, dbs, a.tenant(), seq, entry);
         erased.push_back(seq);
         if (txn.get(dbs.contents, util::as_bytes(d->content_sha256))) {

@@ -4,7 +4,8 @@
 // it is evaluated, and active holds pin it; both follow watermarks in the archive's meta. When the
 // tenant has query rules (or active query holds) evaluation waits for the full-text index to
 // reach the delivery; while the index is missing or being rebuilt, nothing new is evaluated.
-// postjournal-milter fixes after each indexer pass, every command below fixes first.
+// postjournal-milter fixes after each indexer pass, every function below fixes first (dry runs
+// too: it is the ingestion step catching up, not a change), always at the real time.
 //
 // Purge: deliveries whose keep date has passed, evaluated, under no active hold (re-checked at
 // purge time against each hold's scope) and past their minimum are removed in batches of
@@ -46,10 +47,10 @@ inline constexpr std::string_view kHoldsEvaluated = "holds-evaluated";
 // How far evaluation can go now: the index watermark when queries are involved, else the newest
 // delivery; `waiting` says why it stops short (index missing, rebuilding, lagging).
 struct Reach {
-  std::uint64_t last = 0;           // newest delivery
-  std::uint64_t retention_to = 0;   // retention entries may be fixed up to here
-  std::uint64_t holds_to = 0;       // hold pins may be evaluated up to here
-  std::uint64_t fixed = 0;          // retention-fixed watermark
+  std::uint64_t last = 0;          // newest delivery
+  std::uint64_t retention_to = 0;  // retention entries may be fixed up to here
+  std::uint64_t holds_to = 0;      // hold pins may be evaluated up to here
+  std::uint64_t fixed = 0;         // retention-fixed watermark
   std::uint64_t holds_evaluated = 0;
   std::string waiting;
 };
@@ -113,7 +114,7 @@ struct Explanation {
   std::vector<std::string> pins;    // holds pinning it
   std::string state;                // one line: kept until / held / expired, purge pending ...
 };
-Explanation explain(const archive::TenantArchive& a, const config::Config& c, std::uint64_t seq,
+Explanation explain(archive::TenantArchive& a, const config::Config& c, std::uint64_t seq,
                     util::TimeUs now);
 
 // --- erasure ---
@@ -128,7 +129,7 @@ archive::ErasureRequest request_erasure(archive::TenantArchive& a, const config:
 struct ErasureReport {
   archive::ErasureRequest request;
   std::vector<std::uint64_t> erased;
-  std::vector<std::pair<std::uint64_t, std::string>> kept;  // now kept (a hold since, ...)
+  std::vector<std::pair<std::uint64_t, std::string>> kept;    // now kept (a hold since, ...)
   std::vector<std::pair<std::uint64_t, std::string>> shared;  // bytes kept: shared with ...
 };
 // Refuses (std::runtime_error) when `who` has the requester's uid or the request is not pending.

@@ -97,9 +97,8 @@ std::optional<Decision> decide(const config::RetentionConfig& rc, const std::str
     x.keep = keep ? *keep : p->keep ? *p->keep : forever;
     x.minimum = minimum ? *minimum : p->minimum ? *p->minimum : none;
     x.keep_until = until(d.transport.received, x.keep);
-    x.minimum_until = x.minimum.count == 0 && !x.minimum.forever
-                          ? 0
-                          : until(d.transport.received, x.minimum);
+    x.minimum_until =
+        x.minimum.count == 0 && !x.minimum.forever ? 0 : until(d.transport.received, x.minimum);
     if (x.minimum.forever) x.minimum_until = INT64_MAX;
     if (x.keep_until != 0 && x.minimum_until != 0 && x.keep_until < x.minimum_until) {
       x.keep_until = x.minimum_until;
