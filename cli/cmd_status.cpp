@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "index/follower.hpp"
 #include "render.hpp"
+#include "retention/engine.hpp"
 #include "stamp/check.hpp"
 #include "state/status.hpp"
 #include "util/json_writer.hpp"
@@ -73,6 +74,11 @@ int run_status(const Context& ctx, const Args& args) {
   rows.insert(rows.end(), stamp_rows.begin(), stamp_rows.end());
   std::uint64_t queue = no_tenant_queue(ctx);
   auto indexes = index_health(ctx);
+  std::vector<std::pair<archive::TenantId, retention::Summary>> kept;
+  for (const auto& t : archive::list_tenants(ctx.root)) {
+    if (!t.is_no_tenant())
+      kept.emplace_back(t, retention::summary(*ctx.open_existing(t), ctx.config));
+  }
   if (args.has("json")) {
     util::JsonWriter w;
     w.begin_object().key("now").value(util::format_iso8601(now)).key("sources").begin_array();
@@ -119,6 +125,14 @@ int run_status(const Context& ctx, const Args& args) {
       bool failing = it != states.end() && it->second.failing;
       w.key("last_error").string_or_null(failing ? it->second.last_failure_reason : "");
       w.end_object();
+    }
+    w.end_array().key("retention").begin_array();
+    for (const auto& [t, r] : kept) {
+      w.begin_object().key("tenant").value(t.str()).key("policy").value(r.has_policy);
+      w.key("held").value(r.held).key("active_holds").value(r.active_holds);
+      w.key("next_purge").string_or_null(r.next_expiry ? util::format_iso8601(*r.next_expiry) : "");
+      w.key("purged").value(r.purged).key("erased").value(r.erased);
+      w.key("unevaluated").value(r.unevaluated).end_object();
     }
     w.end_array().key("warnings").begin_array();
     for (const auto& line : warnings(ctx)) w.value(line);
@@ -171,6 +185,21 @@ int run_status(const Context& ctx, const Args& args) {
                 << pad(std::to_string(g.unstamped + g.unstamped_audit), 11)
                 << pad(g.oldest_unstamped ? age(now, g.oldest_unstamped) : "-", 7)
                 << (failing ? printable(it->second.last_failure_reason) : "-") << "\n";
+    }
+  }
+  if (!args.has("json") && !kept.empty()) {
+    std::cout << "\n"
+              << pad("RETENTION", 24) << pad("POLICY", 8) << pad("HELD", 8) << pad("HOLDS", 7)
+              << pad("NEXT PURGE", 22) << pad("PURGED", 9) << pad("ERASED", 8) << "UNEVALUATED\n";
+    for (const auto& [t, r] : kept) {
+      std::string next = !r.next_expiry ? "-"
+                         : *r.next_expiry <= now
+                             ? "due (" + util::format_iso8601(*r.next_expiry) + ")"
+                             : util::format_iso8601(*r.next_expiry);
+      std::cout << pad(t.str(), 24) << pad(r.has_policy ? "yes" : "none", 8)
+                << pad(std::to_string(r.held), 8) << pad(std::to_string(r.active_holds), 7)
+                << pad(next, 22) << pad(std::to_string(r.purged), 9)
+                << pad(std::to_string(r.erased), 8) << r.unevaluated << "\n";
     }
   }
   if (!args.has("json")) {

@@ -5,6 +5,7 @@
 #include "archive/registry.hpp"
 #include "index/follower.hpp"
 #include "metrics/metrics.hpp"
+#include "retention/engine.hpp"
 #include "stamp/check.hpp"
 #include "state/alerts.hpp"
 #include "util/file.hpp"
@@ -44,6 +45,32 @@ void check(const Runtime& rt, ingest::Service& service) {
 
 }  // namespace
 
+void retention_round(const Runtime& rt, ingest::Service& service, bool purge) {
+  const config::Config& c = *rt.config;
+  for (const auto& t : archive::list_tenants(c.archive_root)) {
+    if (t.is_no_tenant()) continue;
+    try {
+      auto a = service.archive(t);
+      if (!purge) {
+        retention::fix(*a, c, util::now_us());
+        continue;
+      }
+      auto r = retention::purge(*a, c, util::now_us(), false);
+      if (!r.purged.empty() || !r.kept.empty()) {
+        util::log(util::LogLevel::kInfo,
+                  "retention: purge tenant=" + t.str() + " purged=" +
+                      std::to_string(r.purged.size()) + " kept=" + std::to_string(r.kept.size()) +
+                      " bytes_released=" + std::to_string(r.bytes_released) +
+                      (r.reach.waiting.empty() ? "" : " waiting=\"" + r.reach.waiting + "\""));
+      }
+    } catch (const std::exception& e) {
+      util::log(util::LogLevel::kWarning,
+                "retention: " + std::string(purge ? "purge" : "evaluation") + " failed tenant=" +
+                    t.str() + " error=\"" + e.what() + "\"; retrying next round");
+    }
+  }
+}
+
 Housekeeping::Housekeeping(ingest::Service& service)
     : service_(service), thread_([this] { loop(); }) {}
 
@@ -59,6 +86,7 @@ Housekeeping::~Housekeeping() {
 void Housekeeping::loop() {
   Clock::time_point next_metrics = Clock::now();
   Clock::time_point next_check = Clock::now();
+  Clock::time_point next_purge = Clock::now();
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
@@ -70,9 +98,14 @@ void Housekeeping::loop() {
     }
     if (now >= next_check) {
       check(*rt, service_);
+      retention_round(*rt, service_, false);
       next_check = now + std::chrono::seconds(rt->config->alerts_check_interval);
     }
-    auto wake = next_check;
+    if (now >= next_purge) {
+      retention_round(*rt, service_, true);
+      next_purge = Clock::now() + std::chrono::seconds(rt->config->retention.purge_interval);
+    }
+    auto wake = std::min(next_check, next_purge);
     if (!rt->config->metrics_file.empty()) wake = std::min(wake, next_metrics);
     lock.lock();
     cv_.wait_until(lock, wake, [this] { return stopping_; });
@@ -99,6 +132,13 @@ std::string render_metrics(const Runtime& rt, ingest::Service& service) {
                         gap.unstamped + gap.unstamped_audit,
                         gap.oldest_unstamped == 0 ? 0 : seconds(now - gap.oldest_unstamped),
                         gap.last ? seconds(gap.last->gen_time) : 0});
+  }
+  for (const auto& t : archive::list_tenants(root)) {
+    if (t.is_no_tenant()) continue;
+    auto r = retention::summary(*service.archive(t), *rt.config);
+    g.retention.push_back({t.str(), r.held, r.active_holds, r.purged, r.erased,
+                           r.next_expiry ? static_cast<std::uint64_t>(*r.next_expiry / 1000000) : 0,
+                           r.unevaluated});
   }
   for (const auto& t : archive::list_tenants(root)) {
     index::Health h = index::health(*service.archive(t), root);

@@ -1,6 +1,8 @@
 // The milter's periodic work, in one background thread: rewrite metrics.file every
-// metrics.interval (metrics/metrics.hpp) and run the alert check every alerts.check_interval
-// (state/alerts.hpp; the timestamp:<tenant> rows of stamp/check.hpp included). Each round reads the
+// metrics.interval (metrics/metrics.hpp), run the alert check every alerts.check_interval
+// (state/alerts.hpp; the timestamp:<tenant> rows of stamp/check.hpp included) together with the
+// retention evaluation of new deliveries, and purge expired mail every retention.purge_interval
+// (retention/engine.hpp; the first purge at start). Each round reads the
 // current configuration snapshot, so a reload (SIGUSR1) applies to the next round. Failures are
 // logged and retried next round; they never affect mail. The thread is joined by the destructor (at
 // shutdown, before the Service and static objects go).
@@ -32,6 +34,10 @@ class Housekeeping {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// One retention round over every tenant: evaluation only, or a purge (which evaluates first).
+// Failures are logged per tenant and retried next round.
+void retention_round(const Runtime& rt, ingest::Service& service, bool purge);
 
 // One metrics file render for the runtime (used by the thread; exposed for tests).
 std::string render_metrics(const Runtime& rt, ingest::Service& service);

@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "housekeeping.hpp"
 #include "index/follower.hpp"
+#include "retention/engine.hpp"
 #include "runtime.hpp"
 #include "stamp/anchor.hpp"
 #include "stamp/anchorer.hpp"
@@ -267,6 +268,10 @@ int main(int argc, char** argv) {
         c.archive_root, index::index_options(c),
         [svc](const archive::TenantId& t) { return svc->archive(t); });
     index::Follower* f = indexer.get();
+    // Retention is evaluated as the index reaches new deliveries (query rules and holds need it).
+    f->set_after_tenant([](archive::TenantArchive& a) {
+      retention::fix(a, *milter::CurrentRuntime::get()->config, util::now_us());
+    });
     service->set_on_stored([f] { f->notify(); });
     indexer->start(std::chrono::seconds(30));
   }

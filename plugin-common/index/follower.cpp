@@ -66,17 +66,26 @@ bool Follower::pass(const std::vector<archive::TenantId>& tenants, const Report&
     if (!a) continue;
     // Nothing new and nothing removed: do not even take the write lock.
     IndexState st = read_state(index_dir(root_, t));
-    if (st.exists && a->count_after(st.watermark) == 0 && a->removed().size() == st.removed_seen)
-      continue;
-    try {
-      Indexer indexer(*a, index_dir(root_, t), opts_, pool_);
-      Progress p = indexer.run(stopping_, [&](const Progress& pr) {
-        if (report) report(t, pr);
-      });
-      if (p.compacted && report) report(t, p);
-    } catch (const IndexLocked& e) {
-      all = false;
-      if (locked) locked(e.what());
+    bool idle =
+        st.exists && a->count_after(st.watermark) == 0 && a->removed().size() == st.removed_seen;
+    if (!idle) {
+      try {
+        Indexer indexer(*a, index_dir(root_, t), opts_, pool_);
+        Progress p = indexer.run(stopping_, [&](const Progress& pr) {
+          if (report) report(t, pr);
+        });
+        if (p.compacted && report) report(t, p);
+      } catch (const IndexLocked& e) {
+        all = false;
+        if (locked) locked(e.what());
+      }
+    }
+    if (after_tenant_ && !t.is_no_tenant()) {
+      try {
+        after_tenant_(*a);
+      } catch (const std::exception& e) {
+        util::log(util::LogLevel::kWarning, "index: after " + t.str() + ": " + e.what());
+      }
     }
   }
   return all;

@@ -46,6 +46,11 @@ class Follower {
   Follower(const Follower&) = delete;
   Follower& operator=(const Follower&) = delete;
 
+  // Called by the thread after each tenant's indexing in a pass (the retention evaluation, which
+  // waits for the index: retention/engine.hpp); its exceptions are logged. Set before start().
+  void set_after_tenant(std::function<void(archive::TenantArchive&)> fn) {
+    after_tenant_ = std::move(fn);
+  }
   // Runs passes in a thread until the destructor or stop().
   void start(std::chrono::seconds interval);
   void notify();
@@ -70,6 +75,7 @@ class Follower {
   std::condition_variable cv_;
   bool pending_ = false;
   std::set<std::string> locked_logged_;
+  std::function<void(archive::TenantArchive&)> after_tenant_;
   std::thread thread_;
 };
 

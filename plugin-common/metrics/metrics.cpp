@@ -180,6 +180,23 @@ std::string Registry::render(const Gauges& g) const {
        S{"postjournal_timestamp_last_success_timestamp_seconds",
          "TSA time of the newest stamp (0: none).", &StampGauge::last_tsa_time}},
       g.stamps);
+  using R = TenantMetric<RetentionGauge>;
+  tenant_gauges<RetentionGauge>(
+      out,
+      {R{"postjournal_retention_held_deliveries", "Deliveries pinned by an active legal hold.",
+         &RetentionGauge::held},
+       R{"postjournal_retention_active_holds", "Legal holds not released.",
+         &RetentionGauge::active_holds},
+       R{"postjournal_retention_purged_total", "Deliveries removed because their retention ended.",
+         &RetentionGauge::purged},
+       R{"postjournal_retention_erased_total", "Deliveries removed by approved erasure requests.",
+         &RetentionGauge::erased},
+       R{"postjournal_retention_next_expiry_timestamp_seconds",
+         "When the next delivery's retention ends (0: none does).", &RetentionGauge::next_expiry},
+       R{"postjournal_retention_unevaluated_deliveries",
+         "Deliveries whose retention is not fixed yet (waiting for the index or a policy).",
+         &RetentionGauge::unevaluated}},
+      g.retention);
   return out;
 }
 

@@ -63,11 +63,23 @@ struct StampGauge {
   std::uint64_t last_tsa_time = 0;
 };
 
+// Retention of one tenant (retention/engine.hpp's Summary); times in Unix seconds.
+struct RetentionGauge {
+  std::string tenant;
+  std::uint64_t held = 0;  // deliveries pinned by an active legal hold
+  std::uint64_t active_holds = 0;
+  std::uint64_t purged = 0;       // removed by retention, ever
+  std::uint64_t erased = 0;       // removed by approved erasure requests, ever
+  std::uint64_t next_expiry = 0;  // 0: nothing expires
+  std::uint64_t unevaluated = 0;  // deliveries whose retention is not fixed yet
+};
+
 struct Gauges {
   std::uint64_t no_tenant_queue = 0;
   std::vector<state::SourceStatus> sources;  // timestamp:<tenant> rows included
   std::vector<IndexGauge> indexes;
   std::vector<StampGauge> stamps;
+  std::vector<RetentionGauge> retention;
 };
 
 class Registry {
