@@ -455,6 +455,11 @@ int run_erase(const Context& ctx, const Args& args) {
     for (const auto& [s, why] : r.shared)
       std::cout << "note " << id_of(t, s) << "  " << why << "\n";
     a.reset();
+    if (r.erased.empty()) {
+      std::cout << "erasure request " << id << " done: nothing erased, " << r.kept.size()
+                << " kept\n";
+      return kExitOk;
+    }
     // The index forgets the erased mail and is rewritten without the free blocks that held it.
     bool indexed = false;
     for (int i = 0; i < 60 && !indexed; ++i) {

@@ -15,7 +15,8 @@
 #     latest updates or be unreadable, in which case it is recreated and status says so.
 # Scenarios: concurrent importers (three processes on one archive); key init, imports and key
 # rotate of an encrypted archive (the key directory recorded too); No Tenant assign and delete;
-# migrate of a format-1 archive; imports with `timestamp` (a local TSA) and `index` between them
+# migrate of a format-1 archive; a retention purge in batches (held, minimum and fresh mail
+# stay); imports with `timestamp` (a local TSA) and `index` between them
 # (a stamp or watermark a command reported must stay: "stamped"/"indexed" marks); a 150 MB
 # message (write-ahead transactions); postjournal-milter
 # under three concurrent SMTP clients through a private Postfix (root). Prints "N crash points, L lost acknowledged messages, U
@@ -225,7 +226,48 @@ done
 tsa stop "$dir/tsa"
 replay_all
 
-# 6. A 150 MB message: stored in write-ahead transactions, part by part, before its delivery.
+# 6. A retention purge in batches of 3: expired mail goes batch by batch (each removal with its
+# tombstone and audit entry in one transaction: verify fails on any half-removed delivery), fresh
+# mail, held mail and mail under minimum retention stay whatever the crash point.
+scenario purge
+cat >>"$dir/pj.yaml" <<'YAML'
+retention:
+  purge_batch: 3
+  policies:
+    - tenant: acme
+      keep: 1y
+      rules:
+        - {name: kept, match: {sender: "*@board.acme.example"}, keep: 100y, minimum: 100y}
+YAML
+expired=() stays=()
+for i in $(seq 1 10); do
+  msg "$dir/e$i.eml" "e$i"
+  "$pj" -c "$dir/pj.yaml" import --tenant acme --received 2015-01-01 "$dir/e$i.eml" >/dev/null
+  expired+=("$(sha "$dir/e$i.eml")")
+done
+for i in 1 2; do  # held
+  msg "$dir/h$i.eml" "h$i"
+  "$pj" -c "$dir/pj.yaml" import --tenant acme --received 2015-01-01 --rcpt held@acme.example \
+    --mail-from x@acme.example "$dir/h$i.eml" >/dev/null
+  stays+=("$(sha "$dir/h$i.eml")")
+done
+msg "$dir/b1.eml" b1  # under minimum retention
+"$pj" -c "$dir/pj.yaml" import --tenant acme --received 2015-01-01 --mail-from ceo@board.acme.example \
+  "$dir/b1.eml" >/dev/null
+stays+=("$(sha "$dir/b1.eml")")
+msg "$dir/f1.eml" f1  # fresh
+"$pj" -c "$dir/pj.yaml" import --tenant acme "$dir/f1.eml" >/dev/null
+stays+=("$(sha "$dir/f1.eml")")
+"$pj" -c "$dir/pj.yaml" hold create case --tenant acme --address held@acme.example \
+  --reason "crash test" >/dev/null
+base
+expect_base=$(for s in "${stays[@]}"; do echo "acme $s"; done)
+if pjr purge --tenant acme >/dev/null; then
+  for s in "${expired[@]}"; do mark gone acme "$s"; done
+fi
+replay_all
+
+# 7. A 150 MB message: stored in write-ahead transactions, part by part, before its delivery.
 scenario large
 base
 expect_base=
@@ -236,7 +278,7 @@ pjr import --tenant acme "$dir/big.eml" >/dev/null && mark ack acme "$(sha "$dir
 rm -f "$dir/big.eml"
 replay_all 12
 
-# 7. postjournal-milter under concurrent load through a private Postfix: a 250 is marked as it
+# 8. postjournal-milter under concurrent load through a private Postfix: a 250 is marked as it
 # reaches the client (the stored bytes are the file plus the CRLF swaks adds). The self-check
 # has seen its losses by now and skips it.
 if ((self_check == 0)); then
