@@ -56,6 +56,7 @@ void retention_round(const Runtime& rt, ingest::Service& service, bool purge) {
         continue;
       }
       auto r = retention::purge(*a, c, util::now_us(), false);
+      if (!r.purged.empty()) service.archive_changed();  // the indexer drops them now
       if (!r.purged.empty() || !r.kept.empty()) {
         util::log(util::LogLevel::kInfo,
                   "retention: purge tenant=" + t.str() + " purged=" +

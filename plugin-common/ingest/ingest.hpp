@@ -126,9 +126,13 @@ class Service {
   void record_failure(const std::string& source, const std::string& reason);
   void record_stored(const std::string& source, const std::string& id, std::uint64_t size);
 
-  // Called (from the storing thread, after the durable commit) for every stored delivery: the
-  // milter's indexer uses it to start a pass. Set before the first store; must not block.
+  // Called (from the storing thread, after the durable commit) for every stored delivery, and
+  // through archive_changed() after removals (a purge): the milter's indexer uses it to start a
+  // pass. Set before the first store; must not block.
   void set_on_stored(std::function<void()> fn) { on_stored_ = std::move(fn); }
+  void archive_changed() {
+    if (on_stored_) on_stored_();
+  }
 
  private:
   std::function<void()> on_stored_;

@@ -5,7 +5,9 @@
 #     histogram, last-seen per source);
 #   alerts: with the milter's clock three days ahead (libfaketime), both listeners become INACTIVE:
 #     one alert mail each, delivered by the private Postfix's sendmail to a local mailbox; a
-#     restart does not alert again; a new message recovers one listener: one recovery mail.
+#     restart does not alert again; a new message recovers one listener: one recovery mail;
+#   retention: the milter's scheduled purge removes mail that expired before it started (audit
+#     entries, verify passes, postjournal_retention_purged_total).
 # Usage: milter_ops_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 set -euo pipefail
 export POSTJOURNAL_SOURCE=$1 POSTJOURNAL_BIN_DIR=$2/milter
@@ -32,7 +34,13 @@ listeners:
   - {name: acme-relay, tenant: acme, auth: {method: ip, ips: [127.0.0.2/32]}}
   - {name: globex-relay, tenant: globex, allowed_inactivity_hours: 24, auth: {method: ip, ips: [127.0.0.4/32]}}
   - {name: spare, tenant: spare, auth: {method: ip, ips: [127.0.0.5/32]}}
+retention:
+  policies:
+    - {tenant: acme, keep: 1y}
 YAML
+# Mail received 2015 and expired under acme's 1-year policy: the milter's first purge takes it.
+printf 'From: old@x.test\r\nTo: j@archive.test\r\nSubject: expired\r\n\r\nold\r\n' >"$work/old.eml"
+"$pj" -c "$work/pj.yaml" import --tenant acme --received 2015-01-01 "$work/old.eml" >/dev/null
 pf_start "$work" "$port" "$mport"
 # Alert mail goes to ops@alerts.test: a virtual mailbox (mbox file $mbox) of the private instance.
 echo "ops@alerts.test ops" >"$e/vmailbox"
@@ -67,6 +75,16 @@ mail_count_is() { [[ $(mails) == "$1" ]]; }
 # A full housekeeping round after now: the file is rewritten after the round's alert check.
 another_round() { rm -f "$prom"; wait_for "metrics file" test -f "$prom"; rm -f "$prom"; wait_for "metrics file" test -f "$prom"; }
 
+# --- retention --------------------------------------------------------------------------------
+purged() { "$pj" -c "$work/pj.yaml" audit --tenant acme 2>/dev/null | grep -q '  purge-run  '; }
+wait_for "the scheduled purge" purged
+"$pj" -c "$work/pj.yaml" audit --tenant acme | grep -q '  retention  purge acme:1  .*policy=acme rule=- keep=1y' &&
+  ok "the milter's scheduled purge removed the expired delivery (audit entry)" ||
+  fail "purge audit entry: $("$pj" -c "$work/pj.yaml" audit --tenant acme)"
+# verify also wants the index to have dropped it: the purge wakes the milter's indexer.
+verified() { "$pj" -c "$work/pj.yaml" verify --tenant acme >/dev/null 2>&1; }
+wait_for "verify to pass after the milter's purge (index updated)" verified
+
 # --- metrics ----------------------------------------------------------------------------------
 send 127.0.0.2 5
 send 127.0.0.4 3
@@ -99,15 +117,17 @@ if [[ $(metric postjournal_no_tenant_queue) == 2 && $(metric postjournal_commit_
 else
   fail "gauges: $(grep -E 'queue|_count|tempfails' "$prom")"
 fi
-# The milter's indexer thread: acme's 5 deliveries indexed, no lag, nothing failed to extract.
+# The milter's indexer thread: acme's 5 deliveries indexed (after the purged acme:1), no lag,
+# nothing failed to extract; the purge is counted.
 index_caught_up() {
-  [[ $(metric 'postjournal_index_watermark{tenant="acme"}') == 5 &&
+  [[ $(metric 'postjournal_index_watermark{tenant="acme"}') == 6 &&
+     $(metric 'postjournal_retention_purged_total{tenant="acme"}') == 1 &&
      $(metric 'postjournal_index_lag_deliveries{tenant="acme"}') == 0 &&
      $(metric 'postjournal_index_lag_seconds{tenant="acme"}') == 0 &&
      $(metric 'postjournal_index_extract_failed_messages{tenant="acme"}') == 0 ]]
 }
 wait_for "acme's index in the metrics file" index_caught_up &&
-  ok "index metrics: acme indexed up to 5, no lag, no extraction failure"
+  ok "index metrics: acme indexed up to 6, no lag, no extraction failure; 1 purged"
 seen=$(metric 'postjournal_source_last_seen_timestamp_seconds{source="acme-relay",kind="listener",tenant="acme"}')
 if (( seen > $(date +%s) - 120 )) &&
    [[ $(metric 'postjournal_source_state{source="acme-relay",kind="listener",tenant="acme",state="OK"}') == 1 &&
