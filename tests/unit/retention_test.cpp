@@ -201,6 +201,7 @@ class RetentionArchive : public ::testing::Test {
   }
   TempDir dir_;
   std::shared_ptr<archive::TenantArchive> a_;
+  const retention::Actor alice{"alice (uid 1001)", 1001}, bob{"bob (uid 1002)", 1002};
 };
 
 TEST_F(RetentionArchive, SixYearsSurvivesYearFiveAndGoesInYearSeven) {
@@ -246,7 +247,6 @@ TEST_F(RetentionArchive, HoldsAndMinimumAreEnforcedByTheArchiveItself) {
   auto c = load(kPolicy);
   std::uint64_t held = store("a@acme.example", "carol@acme.example", "<h@x>", at("2015-01-01"));
   std::uint64_t young = store("a@acme.example", "dave@acme.example", "<y@x>", at("2026-11-01"));
-  retention::Actor alice{"alice (uid 1001)", 1001}, bob{"bob (uid 1002)", 1002};
   auto h = retention::create_hold(*a_, c, {"case-7", "address", "carol@acme.example", "suit"},
                                   alice, at("2026-12-01"));
   EXPECT_EQ(h.pinned, 1u);
@@ -280,7 +280,6 @@ TEST_F(RetentionArchive, ErasureNeedsASecondPersonAndRespectsMinimum) {
   auto c = load(kPolicy);
   std::uint64_t old_one = store("a@acme.example", "victim@acme.example", "<o@x>", at("2019-01-01"));
   std::uint64_t young = store("a@acme.example", "victim@acme.example", "<n@x>", at("2026-11-01"));
-  retention::Actor alice{"alice (uid 1001)", 1001}, bob{"bob (uid 1002)", 1002};
   auto q = retention::request_erasure(*a_, c, {"victim@acme.example", "", {}}, "Art. 17", alice,
                                       at("2026-12-01"));
   ASSERT_EQ(q.erase, std::vector<std::uint64_t>{old_one});
