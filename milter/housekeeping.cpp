@@ -45,7 +45,8 @@ void check(const Runtime& rt, ingest::Service& service) {
 
 }  // namespace
 
-void retention_round(const Runtime& rt, ingest::Service& service, bool purge) {
+bool retention_round(const Runtime& rt, ingest::Service& service, bool purge) {
+  bool again = false;
   const config::Config& c = *rt.config;
   for (const auto& t : archive::list_tenants(c.archive_root)) {
     if (t.is_no_tenant()) continue;
@@ -57,6 +58,7 @@ void retention_round(const Runtime& rt, ingest::Service& service, bool purge) {
       }
       auto r = retention::purge(*a, c, util::now_us(), false);
       if (!r.purged.empty()) service.archive_changed();  // the indexer drops them now
+      again = again || r.not_yet > 0;
       if (!r.purged.empty() || !r.kept.empty()) {
         util::log(util::LogLevel::kInfo,
                   "retention: purge tenant=" + t.str() + " purged=" +
@@ -70,6 +72,7 @@ void retention_round(const Runtime& rt, ingest::Service& service, bool purge) {
                     t.str() + " error=\"" + e.what() + "\"; retrying next round");
     }
   }
+  return again;
 }
 
 Housekeeping::Housekeeping(ingest::Service& service)
@@ -99,12 +102,14 @@ void Housekeeping::loop() {
     }
     if (now >= next_check) {
       check(*rt, service_);
-      retention_round(*rt, service_, false);
+      (void)retention_round(*rt, service_, false);
       next_check = now + std::chrono::seconds(rt->config->alerts_check_interval);
     }
     if (now >= next_purge) {
-      retention_round(*rt, service_, true);
-      next_purge = Clock::now() + std::chrono::seconds(rt->config->retention.purge_interval);
+      // Expired mail the index has not reached yet is looked at again soon, not in an hour.
+      bool again = retention_round(*rt, service_, true);
+      auto every = std::chrono::seconds(rt->config->retention.purge_interval);
+      next_purge = Clock::now() + (again ? std::min(every, std::chrono::seconds(10)) : every);
     }
     auto wake = std::min(next_check, next_purge);
     if (!rt->config->metrics_file.empty()) wake = std::min(wake, next_metrics);

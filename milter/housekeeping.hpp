@@ -36,8 +36,9 @@ class Housekeeping {
 };
 
 // One retention round over every tenant: evaluation only, or a purge (which evaluates first).
-// Failures are logged per tenant and retried next round.
-void retention_round(const Runtime& rt, ingest::Service& service, bool purge);
+// Failures are logged per tenant and retried next round. True when expired mail waits for the
+// index (the next purge should come soon).
+bool retention_round(const Runtime& rt, ingest::Service& service, bool purge);
 
 // One metrics file render for the runtime (used by the thread; exposed for tests).
 std::string render_metrics(const Runtime& rt, ingest::Service& service);

@@ -20,6 +20,7 @@ using archive::Txn;
 using SeqSet = std::set<std::uint64_t>;
 
 constexpr std::uint64_t kFixBatch = 1000;
+constexpr std::string_view kNotYet = "not yet";
 
 std::string index_of(const archive::TenantArchive& a) {
   return a.dir() + "/index";
@@ -90,7 +91,8 @@ util::TimeUs keep_key(util::TimeUs t) {
 std::string why_kept(const Txn& txn, const Databases& dbs, const archive::Delivery& d,
                      const archive::RetentionEntry* e, const std::vector<archive::Hold>& holds,
                      QueryCache& qc, util::TimeUs now, const Reach& r) {
-  if (d.seq > r.holds_evaluated) return "not yet evaluated against the legal holds (index)";
+  if (d.seq > r.removable_to) return std::string(kNotYet) + " indexed";
+  if (d.seq > r.holds_evaluated) return std::string(kNotYet) + " evaluated against the legal holds";
   if (auto pins = archive::pins_of(txn, dbs, d.seq); !pins.empty()) {
     return "legal hold " + join(pins);
   }
@@ -163,6 +165,18 @@ Reach reach(const archive::TenantArchive& a, const config::Config& c) {
         r.waiting = "the full-text index has reached " + std::to_string(indexed) + " of " +
                     std::to_string(r.last);
       }
+    }
+  }
+  r.removable_to = r.last;
+  if (c.index_enabled) {
+    index::IndexState st = index::read_state(index_of(a));
+    r.removable_to = st.exists && st.rebuild_target == 0 ? std::min(st.watermark, r.last) : 0;
+    if (r.waiting.empty() && r.removable_to < r.last) {
+      r.waiting = !st.exists ? "the full-text index does not exist yet"
+                  : st.rebuild_target != 0
+                      ? "the full-text index is being rebuilt"
+                      : "the full-text index has reached " + std::to_string(r.removable_to) +
+                            " of " + std::to_string(r.last);
     }
   }
   r.retention_to = query_rules ? indexed : r.last;
@@ -373,6 +387,7 @@ PurgeReport purge(archive::TenantArchive& a, const config::Config& c, util::Time
         (item.why_kept.empty() ? go : stay).push_back(std::move(item));
       }
     });
+    for (const auto& k : stay) rep.not_yet += k.why_kept.starts_with(kNotYet) ? 1u : 0u;
     rep.kept.insert(rep.kept.end(), stay.begin(), stay.end());
     if (go.empty()) {
       if (page.empty()) break;

@@ -7,12 +7,12 @@
 // postjournal-milter fixes after each indexer pass, every function below fixes first (dry runs
 // too: it is the ingestion step catching up, not a change), always at the real time.
 //
-// Purge: deliveries whose keep date has passed, evaluated, under no active hold (re-checked at
-// purge time against each hold's scope) and past their minimum are removed in batches of
-// retention.purge_batch, one LMDB transaction each: record, indexes, bytes when no retained
-// delivery shares them (per-blob live counts), data keys with them; a tombstone in the hash chain
-// and an audit entry per delivery (actor "retention", policy, rule, dates), plus one "purge-run"
-// entry per batch with its counts. Killed at any moment, a batch is all or nothing.
+// Purge: deliveries whose keep date has passed, evaluated and indexed (index.enabled), under no
+// active hold (re-checked at purge time against each hold's scope) and past their minimum are
+// removed in batches of retention.purge_batch, one LMDB transaction each: record, indexes, bytes
+// when no retained delivery shares them (per-blob live counts), data keys with them; a tombstone in
+// the hash chain and an audit entry per delivery (actor "retention", policy, rule, dates), plus one
+// "purge-run" entry per batch with its counts. Killed at any moment, a batch is all or nothing.
 //
 // Erasure (GDPR Art. 17): a request lists what would go and what is kept and why; another
 // identity (a different real uid) approves it; then the deliveries are removed as above with
@@ -52,6 +52,9 @@ struct Reach {
   std::uint64_t holds_to = 0;      // hold pins may be evaluated up to here
   std::uint64_t fixed = 0;         // retention-fixed watermark
   std::uint64_t holds_evaluated = 0;
+  // Purge and erasure take nothing beyond the full-text index's watermark (none while it is
+  // missing or rebuilding) when index.enabled: the index must have seen what it forgets.
+  std::uint64_t removable_to = 0;
   std::string waiting;
 };
 Reach reach(const archive::TenantArchive& a, const config::Config& c);
@@ -93,6 +96,7 @@ struct PurgeReport {
   std::vector<PurgeItem> kept;    // expired but kept (hold, minimum, not yet evaluated)
   std::uint64_t batches = 0;
   std::uint64_t bytes_released = 0;  // contents no longer stored
+  std::uint64_t not_yet = 0;         // of `kept`: not evaluated or indexed yet (retry soon)
   Reach reach;
 };
 PurgeReport purge(archive::TenantArchive& a, const config::Config& c, util::TimeUs now,

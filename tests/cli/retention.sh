@@ -166,8 +166,11 @@ pe() { "$bin" -c "$work/enc.yaml" "$@"; }
 pe key init --tenant beta >/dev/null
 pe import --tenant beta --mail-from a@acme.example --rcpt victim@acme.example "$work/victim.eml" >/dev/null
 pe import --tenant beta --mail-from a@acme.example --rcpt other@acme.example "$work/five.eml" >/dev/null
+expect_exit 0 pe erase request --tenant beta beta:1 --reason "Art. 17 #0"
+grep -q '^  keep  beta:1  not yet indexed' <<<"$out" || fail "erasure before the index saw it: $out"
+pe index --tenant beta >/dev/null
 out=$(pe erase request --tenant beta beta:1 --reason "Art. 17 #10")
-expect_exit 0 setpriv --ruid 65534 --euid 0 "$bin" -c "$work/enc.yaml" erase approve 1 --tenant beta
+expect_exit 0 setpriv --ruid 65534 --euid 0 "$bin" -c "$work/enc.yaml" erase approve 2 --tenant beta
 grep -q '^beta: key rotated (KEK 1 -> 2)' <<<"$out" || fail "no key rotation: $out"
 expect_exit 0 pe key status --tenant beta --json
 grep -q '"keks":\[2\]' <<<"$(tr -d ' \n' <<<"$out")" || fail "old KEK still in the key file: $out"

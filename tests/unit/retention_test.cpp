@@ -36,7 +36,8 @@ std::string config_error(const std::string& yaml) {
   return "";
 }
 
-const char* kPolicy = R"(retention:
+const char* kPolicy = R"(index: {enabled: false}
+retention:
   purge_batch: 2
   policies:
     - tenant: acme
