@@ -1,7 +1,8 @@
-// The audit trail of an archive: every removal of a delivery (`postjournal delete`, and
-// `postjournal assign`, which moves a No Tenant delivery into a tenant) writes, in the same LMDB
-// transaction as the removal, one append-only audit entry and a tombstone in place of the
-// delivery.
+// The audit trail of an archive: every removal of a delivery (`postjournal delete`, `postjournal
+// assign`, which moves a No Tenant delivery into a tenant, and retention's purges and erasures)
+// writes, in the same LMDB transaction as the removal, one append-only audit entry and a
+// tombstone in place of the delivery. Retention also records its other changes here (holds,
+// `retention apply`, erasure requests and approvals: retention_store.hpp), without tombstones.
 //
 // Audit entries are numbered 1, 2, 3 ... and hash-chained like deliveries:
 // link(n) = SHA-256(link(n-1) || SHA-256(encoded entry)), link(0) = 32 zero bytes; the stored value

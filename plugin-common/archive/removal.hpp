@@ -1,10 +1,11 @@
 // Removal of a delivery with an audit trail (see audit.hpp). Used by `postjournal delete` and
-// `postjournal assign` on the No Tenant queue; tenant archives are never edited by the product.
+// `postjournal assign` on the No Tenant queue, and in tenant archives only by retention: purges
+// and approved erasures (retention/engine.hpp).
 //
 // remove_delivery() runs in the caller's write transaction and either does everything or (on a
 // throw, when the caller aborts) nothing: it deletes the record and its index entries, the content
 // when no other delivery has the same bytes, each of its blobs when no remaining content uses it
-// (this scans the archive's content list: fine for the No Tenant queue, linear for big archives),
+// (format-2 blobs by their live count, O(1); format-1 blobs by a scan of the content list),
 // writes a tombstone in the delivery's place, forgets its retention entry and appends `entry`
 // (seq, delivery and content_sha256 are filled in) to the audit log. It refuses, whoever asks,
 // a delivery under minimum retention at entry.time or pinned by a legal hold (RetentionLocked).
