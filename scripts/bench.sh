@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the five benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
-# bench/run-search.sh, bench/run-stamp.sh) and
+# Runs the six benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
+# bench/run-search.sh, bench/run-stamp.sh, bench/run-retention.sh) and
 # prints one Markdown table of their figures and ratios against the baselines each measures in
 # the same run, headed by the machine: cores, CPU, the file system and device under /var/tmp
 # (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
 # The same table goes into README's "Performance" section.
 # Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
-#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp}
+#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp,retention}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=
@@ -21,7 +21,7 @@ fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}'
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
 if [[ -n ${BENCH_LOGS:-} ]]; then  # re-render a table from saved outputs (archive, parse, smtp)
-  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp} "$log/"
+  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp,retention} "$log/"
 else
   echo "== bench/archive" >&2
   bench/run-archive.sh | tee "$log/archive" >&2
@@ -33,6 +33,8 @@ else
   bench/run-search.sh | tee "$log/search" >&2
   echo "== bench/stamp" >&2
   bench/run-stamp.sh | tee "$log/stamp" >&2
+  echo "== bench/retention" >&2
+  bench/run-retention.sh | tee "$log/retention" >&2
 fi
 
 field() { grep -m1 "$2" "$log/$1" | sed -E "s#.*$3.*#\\1#"; }
@@ -96,6 +98,13 @@ t_rate=$(field stamp '^evidence' '= ([0-9]+) steps/s')
 t_floor=$(field stamp '^evidence' 'floor ([0-9]+) steps/s')
 t_er=$(field stamp '^evidence' 'ratio: ([0-9.]+)')
 
+r_n=$(field retention '^purge   :' ': ([0-9]+) deliveries')
+r_rate=$(field retention '^purge   :' '= ([0-9]+) deliveries/s')
+r_store=$(field retention '^baseline:' 'at ([0-9]+) msg/s')
+r_ratio=$(field retention '^ratio purge/store' ': ([0-9.]+)')
+r_big=$(field retention '^purge in 10N' '= ([0-9]+) deliveries/s')
+r_scale=$(field retention '^ratio purge rate' ': ([0-9.]+)')
+
 table=$(cat <<TABLE
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
 /var/tmp on $fs, $fsync_rate fsyncs/s (4 KiB O_DSYNC writes).
@@ -117,6 +126,8 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | timestamp: one RFC 3161 stamp, local TSA (openssl ts -reply) | postjournal timestamp: $t_ms ms | the TSA asked directly (openssl ts -query + a POST): $t_direct ms | $t_ratio | (reported) |
 | timestamp: verify of $t_n deliveries | $t_s stamps checked: $t_vc s | tokens not checked: $t_vu s | $t_vr | (reported) |
 | timestamp: evidence bundle of a delivery $t_steps deliveries before its stamp | export $t_exp s; verify-evidence.sh $t_ve s = $t_rate steps/s | process-spawn floor: $t_floor steps/s | $t_er | (reported) |
+| retention: purge of $r_n expired 4 KB deliveries (batches of 256, tombstones and audit entries) | $r_rate deliveries/s | stored by 8 producers: $r_store msg/s | $r_ratio | (reported) |
+| retention: the same $r_n purged from an archive of 10 × as many | $r_big deliveries/s | the purge above: $r_rate deliveries/s | $r_scale | (reported; a scan of the archive per removal would be ≈ 0.1) |
 TABLE
 )
 echo "$table"
