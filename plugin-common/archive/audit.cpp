@@ -31,7 +31,7 @@ std::optional<AuditEntry> decode_audit(std::string_view bytes) {
   util::ByteReader r(bytes.substr(kAuditMagic.size()));
   AuditEntry e;
   std::uint64_t t = 0;
-  bool ok = r.varint(t);
+  bool ok = r.varint(t) && t <= static_cast<std::uint64_t>(INT64_MAX);
   e.time = static_cast<util::TimeUs>(t);
   for (std::string* s : {&e.user, &e.action, &e.delivery, &e.moved_to}) ok = ok && r.bytes(*s);
   ok = ok && util::read_digest(r, e.content_sha256) && r.bytes(e.reason);

@@ -1,13 +1,16 @@
 // libFuzzer target: decoding stored delivery records, content headers, blob rows and stored
-// chunks and text-cache values (the archive must survive a corrupt or hostile database file).
+// chunks and text-cache values, audit entries and retention's entries, holds and erasure
+// requests (the archive must survive a corrupt or hostile database file).
 // Invariant: decode then encode round-trips; a bad chunk is a StoredBytesError, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "archive/audit.hpp"
 #include "archive/content_layout.hpp"
 #include "archive/record_codec.hpp"
+#include "archive/retention_store.hpp"
 #include "archive/storage.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -22,6 +25,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   (void)postjournal::archive::decode_content_header(in);
+  namespace a = postjournal::archive;
+  if (auto e = a::decode_retention(in); e && a::decode_retention(a::encode_retention(*e)) != e) {
+    std::abort();
+  }
+  if (auto h = a::decode_hold(in); h && a::decode_hold(a::encode_hold(*h)) != h) std::abort();
+  if (auto q = a::decode_erasure(in); q && a::decode_erasure(a::encode_erasure(*q)) != q) {
+    std::abort();
+  }
+  if (auto e = a::decode_audit(in); e && a::decode_audit(a::encode_audit(*e)) != e) std::abort();
   using postjournal::archive::BlobRow;
   if (auto row = postjournal::archive::decode_blob_row(in)) {
     auto again = postjournal::archive::decode_blob_row(postjournal::archive::encode_blob_row(*row));
