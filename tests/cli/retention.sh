@@ -23,7 +23,7 @@ retention:
         - {name: legal, match: {query: "subject:contract"}, keep: 10y}
 YAML
 year=$(date -u +%Y)
-ago() { echo "$(($year - $1))-$(date -u +%m-%d)T00:00:00Z"; }  # ago YEARS: that date, UTC
+ago() { echo "$(($year - $1))-$(date -u +%m)-01T00:00:00Z"; }  # ago YEARS: about then, UTC
 mk() {  # mk FILE SUBJECT FROM TO [BODY]
   printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@acme.example>\r\n\r\n%s\r\n' \
     "$3" "$4" "$2" "$2" "${5:-text of $2}" >"$1"
