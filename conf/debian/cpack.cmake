@@ -37,6 +37,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/conf/postjournal.yaml.sample
         DESTINATION /etc/postjournal RENAME postjournal.yaml)  # 0640 root:postjournal by postinst
 install(FILES ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-milter.service
               ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-fetch.service
+              ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-purge.service
+              ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-purge.timer
         DESTINATION /lib/systemd/system)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/postfix-setup.sh
                  ${PROJECT_SOURCE_DIR}/scripts/verify-evidence.sh

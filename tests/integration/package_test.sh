@@ -29,6 +29,8 @@ for want in "-rwxr-xr-x root/root ./usr/bin/postjournal" \
             "-rw-r--r-- root/root ./etc/postjournal/postjournal.yaml" \
             "-rw-r--r-- root/root ./lib/systemd/system/postjournal-milter.service" \
             "-rw-r--r-- root/root ./lib/systemd/system/postjournal-fetch.service" \
+            "-rw-r--r-- root/root ./lib/systemd/system/postjournal-purge.service" \
+            "-rw-r--r-- root/root ./lib/systemd/system/postjournal-purge.timer" \
             "-rw-r--r-- root/root ./usr/share/doc/postjournal/copyright" \
             "-rwxr-xr-x root/root ./usr/share/postjournal/postfix-setup.sh"; do
   grep -qxF -- "$want" <<<"$contents" || fail "package lacks: $want"
