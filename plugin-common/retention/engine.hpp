@@ -21,7 +21,10 @@
 //
 // Errors: std::runtime_error with what to do (unknown hold, bad scope, four-eyes violation),
 // index::QueryError for a bad query, archive::LmdbError / ArchiveBusy from the archive.
-// Thread-safety: one call per archive at a time per process.
+// Thread-safety: calls may overlap on one archive (the milter's indexer thread fixes while its
+// housekeeping thread purges): LMDB serialises their write transactions, and each re-checks in
+// its own transaction what it changes (an entry already fixed, a delivery already removed, a pin
+// already there).
 #pragma once
 
 #include <cstdint>
