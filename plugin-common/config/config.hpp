@@ -73,7 +73,7 @@ struct RetentionConfig {
   std::vector<RetentionPolicy> policies;
   std::uint64_t purge_interval = 3600;  // seconds between the milter's purge runs
   std::uint64_t purge_batch = 256;      // deliveries removed per transaction
-  // The policy of `tenant`: its own, else the default, else nullptr.
+  // The policy of `tenant`: its own, else the default, else nullptr (always for _no-tenant).
   const RetentionPolicy* policy_for(const std::string& tenant) const;
 };
 

@@ -32,6 +32,7 @@ std::optional<Period> parse_period(const std::string& text) {
 }
 
 const RetentionPolicy* RetentionConfig::policy_for(const std::string& tenant) const {
+  if (tenant == "_no-tenant") return nullptr;  // emptied by triage, never by retention
   for (const auto& p : policies) {
     if (p.tenant == tenant) return &p;
   }

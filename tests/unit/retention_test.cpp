@@ -89,6 +89,7 @@ TEST(RetentionConfig, LoadsAndRejectsWithLines) {
   ASSERT_EQ(p.rules.size(), 3u);
   EXPECT_EQ(p.rules[1].match.sender, "news.example");
   EXPECT_EQ(c.retention.policy_for("other"), nullptr);
+  EXPECT_EQ(load("retention: {default: {keep: 1y}}").retention.policy_for("_no-tenant"), nullptr);
   EXPECT_NE(config::render(c).find("- name: legal"), std::string::npos);
 
   EXPECT_EQ(config_error("retention:\n  default: {keep: 6x}\n"),
