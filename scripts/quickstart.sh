@@ -4,7 +4,8 @@
 # /tmp/postjournal-quickstart; /etc/postfix is not touched) and postjournal-milter on
 # 127.0.0.1:11891. It sends the project's sample journal reports with swaks, then shows the
 # archive: tenants, the deliveries, a search by a BCC recipient, the byte-exact original, verify,
-# full-text searches once the milter's indexer has caught up, and the RFC 3161 stamps the milter
+# full-text searches once the milter's indexer has caught up, acme's retention with a legal hold
+# (what a purge in 2040 would remove and keep), and the RFC 3161 stamps the milter
 # takes through a local demo TSA on 127.0.0.1:3180 with an evidence bundle checked by
 # scripts/verify-evidence.sh.
 # Both keep running so you can send more mail; `./scripts/quickstart.sh stop` stops them.
@@ -86,6 +87,10 @@ pj search --tenant acme '"pricing policy" from:pat@contoso.example'
 echo "\$ postjournal status   (the index rows)"
 build/cli/postjournal -c "$conf" status | sed -n '/^INDEX/,/^$/p' || true
 echo
+echo "== retention and legal hold (acme keeps mail 10 years; a hold keeps it longer)"
+pj retention explain acme:1
+pj hold create demo-case --tenant acme --address auditor@contoso.example --reason "quick start demo"
+pj purge --tenant acme --dry-run --now 2040-01-01
 echo "== RFC 3161 timestamps (the milter stamps each tenant's chain within timestamp.interval)"
 wait_status '"timestamps":\[{"tenant":"_no-tenant","stamps":[1-9][0-9]*,"stamped_deliveries":1,.*"tenant":"acme","stamps":[1-9][0-9]*,"stamped_deliveries":3,.*"tenant":"contoso","stamps":[1-9][0-9]*,"stamped_deliveries":1,'
 echo "\$ postjournal status   (the timestamp rows)"
