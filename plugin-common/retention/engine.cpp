@@ -691,6 +691,10 @@ ErasureReport approve_erasure(archive::TenantArchive& a, const config::Config& c
       erased.clear();
       kept.clear();
       shared.clear();
+      if (auto now_q = archive::load_erasure(txn, dbs, id); !now_q || now_q->state != "pending") {
+        throw std::runtime_error("erasure request " + std::to_string(id) +
+                                 " was approved by another process meanwhile");
+      }
       auto holds = active_holds(txn, dbs);
       for (std::size_t j = i; j < std::min(q.erase.size(), i + kBatch); ++j) {
         std::uint64_t seq = q.erase[j];
@@ -731,6 +735,10 @@ ErasureReport approve_erasure(archive::TenantArchive& a, const config::Config& c
     rep.shared.insert(rep.shared.end(), shared.begin(), shared.end());
   }
   a.in_write([&](Txn& txn, const Databases& dbs) {
+    if (auto now_q = archive::load_erasure(txn, dbs, id); !now_q || now_q->state != "pending") {
+      throw std::runtime_error("erasure request " + std::to_string(id) +
+                               " was approved by another process meanwhile");
+    }
     archive::AuditEntry entry;
     entry.time = now;
     entry.user = who.name;
