@@ -84,12 +84,7 @@ int run_show(const Context& ctx, const Args& args) {
   auto a = ctx.open_existing(id.tenant);
   auto d = a->get(id.seq);
   if (!d) throw CommandError(kExitProblem, "no delivery " + id.str() + removed_note(ctx, id));
-  archive::SearchQuery same;
-  same.content_sha256 = d->original_sha256;  // finds same bytes and other reports of it
-  std::vector<std::string> others;
-  for (const auto& o : a->search(same)) {
-    if (o.seq != d->seq) others.push_back(archive::DeliveryId{id.tenant, o.seq}.str());
-  }
+  std::vector<std::string> others = view::same_original(*a, *d);
   Listed l{id.tenant, std::move(*d)};
   std::cout << (args.has("json") ? show_json(l, others) : show_text(l, others));
   return kExitOk;

@@ -287,6 +287,20 @@ const std::vector<Command>& commands() {
        {value("tenant"), value("query"), value("address"), flag("all"), value("reason"),
         flag("json")},
        run_hold},
+      {"user",
+       "user add NAME --role operator|auditor|user [--tenant T]... [--domain D]... "
+       "[--address A]... --password-file F\n"
+       "       postjournal user list [--json] | remove NAME | password NAME --password-file F",
+       "Local accounts of postjournal-web (in web.users_file, default <archive.root>/web-users, "
+       "mode 0600; passwords hashed with scrypt). An operator sees status, audit logs and the No "
+       "Tenant queue (and the mail of tenants given with --tenant); an auditor the mail of his "
+       "--tenant (or '*'), optionally only deliveries with a participant in a --domain; a user "
+       "the deliveries where one of his --address is a participant (BCC included). The password "
+       "is the first line of F ('-': standard input), at least 8 characters. Identities the web "
+       "server in front authenticates get their role from web.roles instead.",
+       {value("role"), values("tenant"), values("domain"), values("address"),
+        value("password-file"), flag("json")},
+       run_user},
       {"purge",
        "purge [--tenant T] [--dry-run [--now TIME]] [--json]",
        "Remove the deliveries of tenant T (of every tenant without --tenant) whose retention "

@@ -26,6 +26,7 @@ std::string manual();                        // the whole man page
 std::string command_help(const Command& c);  // one command's section
 
 int run_import(const Context&, const Args&);
+int run_user(const Context&, const Args&);
 int run_tenants(const Context&, const Args&);
 int run_list(const Context&, const Args&);
 int run_search(const Context&, const Args&);

@@ -1,47 +1,22 @@
-// How deliveries look on the terminal and in --json. The JSON keys of a listing are stable:
-// id, tenant, received, sha256, size, message_id, sender, recipients, source, subject.
-// `show` adds the full evidence. Text output replaces control characters so that hostile header
-// values cannot drive the terminal.
+// The CLI's names for the shared renderers (view/render.hpp).
 #pragma once
 
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "archive/delivery.hpp"
-#include "util/json_writer.hpp"
-#include "util/strings.hpp"
+#include "view/render.hpp"
 
 namespace postjournal::cli {
 
-struct Listed {
-  archive::TenantId tenant;
-  archive::Delivery delivery;
-};
-
-void sort_newest_first(std::vector<Listed>& v);
-
-std::string list_text(const std::vector<Listed>& v);
-std::string list_json(const std::vector<Listed>& v);
-
-void summary_json(util::JsonWriter& w, const Listed& l);
-// `same_original`: ids of the other deliveries of the same bytes or of the same embedded original
-// (other journal reports of one message).
-std::string show_text(const Listed& l, const std::vector<std::string>& same_content);
-std::string show_json(const Listed& l, const std::vector<std::string>& same_content);
-
-using util::printable;
-// s, padded with spaces to at least `width` characters (table columns).
-std::string pad(std::string s, std::size_t width);
-
-// The journal recipients as a JSON array of {address, kind, expanded_from, forwarded_from}, and
-// one recipient as text ("bcc a@x (expanded from list@x)").
-void recipients_json(util::JsonWriter& w, const std::vector<journal::Recipient>& recipients);
-std::string recipient_text(const journal::Recipient& r);
-
-// "label:           value\n" (value made printable); nothing when value is empty.
-void append_line(std::string& out, std::string_view label, std::string_view value);
-// The envelope's format, sender, on-behalf-of, subject, Message-ID and recipients as lines.
-void append_envelope_lines(std::string& out, const journal::JournalEnvelope& e);
+using view::append_envelope_lines;
+using view::append_line;
+using view::list_json;
+using view::list_text;
+using view::Listed;
+using view::pad;
+using view::printable;
+using view::recipient_text;
+using view::recipients_json;
+using view::show_json;
+using view::show_text;
+using view::sort_newest_first;
+using view::summary_json;
 
 }  // namespace postjournal::cli

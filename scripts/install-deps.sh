@@ -31,6 +31,8 @@ packages=(
   # RFC 3161 timestamps (stamp/): libcurl for the TSA; tests run a TSA (openssl ts -reply behind a
   # python3 stdlib HTTP server) and unzip evidence bundles
   libcurl4-openssl-dev python3 unzip
+  # postjournal-web (web/): libmicrohttpd; its tests drive it with curl
+  libmicrohttpd-dev curl
   # index tests: a real PDF made with ghostscript (ps2pdf), DOCX zipped from its XML parts
   ghostscript zip
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)

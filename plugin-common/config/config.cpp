@@ -10,6 +10,7 @@
 #include "config/retention.hpp"
 #include "config/schema.hpp"
 #include "config/validate.hpp"
+#include "config/web_roles.hpp"
 #include "util/file.hpp"
 
 namespace postjournal::config {
@@ -163,6 +164,13 @@ Config load_string(const std::string& yaml, const std::string& file) {
       c.mailboxes = load_list(kv.second, mailbox_fields(), file, "mailbox");
     } else if (name == "retention") {
       c.retention = load_retention(kv.second, file);
+    } else if (name == "web.roles") {
+      c.web_roles = load_web_roles(kv.second, file);
+    } else if (name == "web" && kv.second.IsMap() && kv.second["roles"]) {
+      c.web_roles = load_web_roles(kv.second["roles"], file);
+      YAML::Node rest = YAML::Clone(kv.second);
+      rest.remove("roles");
+      apply_map(rest, name + ".", top_fields(), c, file, "", seen);
     } else if (const auto* f = find_field(top_fields(), name)) {
       set_field(*f, kv.second, c, file, name);
     } else {

@@ -117,6 +117,24 @@ struct Mailbox {
   int line = 0;
 };
 
+// postjournal-web (README, Web): who may read what. Roles of identities that the web server in
+// front authenticated (web.roles) and of local accounts (`postjournal user`, access/accounts.hpp).
+enum class Role : std::uint8_t { kOperator, kAuditor, kUser };
+std::string_view to_string(Role r);
+// False when text is not operator, auditor or user.
+bool parse_role(std::string_view text, Role& out);
+
+struct WebRole {
+  std::string user;  // the authenticated name, as the identity header carries it
+  Role role = Role::kUser;
+  std::vector<std::string> tenants;    // auditor/operator: readable tenants ("*": every tenant)
+  std::vector<std::string> domains;    // auditor: only deliveries with a participant there
+  std::vector<std::string> addresses;  // user: his addresses
+  int line = 0;
+};
+
+enum class SecureCookies { kAuto, kYes };
+
 struct Config {
   std::string source;  // file the values came from, or "(defaults)"
   std::string milter_socket;
@@ -166,6 +184,20 @@ struct Config {
   std::string timestamp_password_file;
   std::uint64_t timestamp_timeout = 0;      // seconds
   std::uint64_t timestamp_alert_after = 0;  // seconds
+  // postjournal-web (web/).
+  std::string web_listen;
+  std::string web_trusted_header;  // empty: no front-door identity
+  std::vector<util::Cidr> web_trusted_from;
+  std::string web_addresses_header;
+  SecureCookies web_secure_cookies = SecureCookies::kAuto;
+  std::uint64_t web_session_ttl = 0;   // seconds
+  std::uint64_t web_session_idle = 0;  // seconds
+  std::string web_users_file;          // empty: <archive.root>/web-users
+  std::uint64_t web_threads = 0;
+  std::uint64_t web_max_request = 0;
+  std::uint64_t web_login_failures = 0;
+  std::uint64_t web_export_limit = 0;
+  std::vector<WebRole> web_roles;
   std::vector<Listener> listeners;
   std::vector<Mailbox> mailboxes;
   RetentionConfig retention;

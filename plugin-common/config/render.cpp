@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "config/retention.hpp"
 #include "config/schema.hpp"
+#include "config/web_roles.hpp"
 
 namespace postjournal::config {
 
@@ -124,6 +125,7 @@ std::string render_sample() {
                          "mappings with these keys.",
                          mailbox_fields());
   out += "\n" + sample_retention();
+  out += "\n" + sample_web_roles();
   return out;
 }
 
@@ -142,7 +144,7 @@ std::string render(const Config& c) {
     if (!shown.password.empty()) shown.password = "(hidden)";
     out += render_entry(shown, mailbox_fields());
   }
-  return out + render_retention(c.retention);
+  return out + render_retention(c.retention) + render_web_roles(c.web_roles);
 }
 
 }  // namespace postjournal::config

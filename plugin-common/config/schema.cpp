@@ -252,6 +252,37 @@ const std::vector<FieldSpec<Config>>& top_fields() {
                 "A tenant whose oldest unstamped delivery or audit entry is older than this is "
                 "FAILING in `postjournal status` (source timestamp:TENANT), alerted once per "
                 "episode like a source, and shown by the metrics."),
+      text<C>("web.listen", &C::web_listen, "127.0.0.1:8080",
+              "Where postjournal-web listens: ADDRESS:PORT (loopback; TLS comes from the web "
+              "server in front) or unix:/path (mode 0660)."),
+      text<C>("web.trusted_header", &C::web_trusted_header, "",
+              "Request header carrying the user that the web server in front authenticated "
+              "(X-Remote-User); empty: local accounts only. Trusted only from web.trusted_from "
+              "or on a Unix socket; an empty value is no user."),
+      cidrs<C>("web.trusted_from", &C::web_trusted_from,
+               "Client addresses whose web.trusted_header is believed; empty: 127.0.0.1 and ::1."),
+      text<C>("web.addresses_header", &C::web_addresses_header, "",
+              "Request header with the user's mail addresses (the front door's LDAP mail / "
+              "proxyAddresses, separated by commas, blanks or semicolons; smtp: prefixes "
+              "dropped), added to those of web.roles; trusted like web.trusted_header."),
+      choice<C>("web.secure_cookies", &C::web_secure_cookies, {"auto", "yes"}, "auto",
+                "auto: the session cookie is Secure when the request came over TLS (the front "
+                "door sends X-Forwarded-Proto: https from a trusted address); yes: always."),
+      number<C>("web.session_ttl", KeyType::kSeconds, &C::web_session_ttl, "28800", 60, 604800,
+                "Longest life of a session, however active."),
+      number<C>("web.session_idle", KeyType::kSeconds, &C::web_session_idle, "1800", 60, 86400,
+                "A session unused this long has ended."),
+      text<C>("web.users_file", &C::web_users_file, "",
+              "Local accounts (`postjournal user`); empty: <archive.root>/web-users."),
+      number<C>("web.threads", KeyType::kCount, &C::web_threads, "8", 1, 256,
+                "Worker threads answering requests."),
+      number<C>("web.max_request", KeyType::kSize, &C::web_max_request, "64K", 1024, 16 * kMiB,
+                "Largest request (headers and form body); larger ones get 413."),
+      number<C>("web.login_failures", KeyType::kCount, &C::web_login_failures, "5", 1, 1000,
+                "Failed logins per account and per client address within 15 minutes before "
+                "logins from there are refused for the rest of the window (429)."),
+      number<C>("web.export_limit", KeyType::kCount, &C::web_export_limit, "10000", 1, 10000000,
+                "Most deliveries in one export from the web UI."),
   };
   return kFields;
 }

@@ -48,6 +48,33 @@ std::string check_mailbox(const Mailbox& m) {
   return {};
 }
 
+bool header_name(const std::string& h) {
+  return std::all_of(h.begin(), h.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-';
+  });
+}
+
+// Top-level settings have no line of their own: the message names the key.
+std::string check_web(const Config& c) {
+  for (const auto& [key, v] : {std::pair{"web.trusted_header", c.web_trusted_header},
+                               std::pair{"web.addresses_header", c.web_addresses_header}}) {
+    if (!header_name(v)) {
+      return std::string(" ") + key + ": '" + v +
+             "' is not a header name (letters, digits and -: X-Remote-User)";
+    }
+  }
+  if (!c.web_addresses_header.empty() && c.web_trusted_header.empty())
+    return " web.addresses_header needs web.trusted_header (both come from the front door)";
+  const std::string& l = c.web_listen;
+  if (l.rfind("unix:", 0) == 0) {
+    if (l.size() < 7 || l[5] != '/') return " web.listen: unix: needs an absolute path";
+  } else if (auto colon = l.rfind(':'); colon == std::string::npos || colon + 1 == l.size()) {
+    return " web.listen: '" + l + "' is not ADDRESS:PORT or unix:/path";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string auth_key(const Listener& l) {
@@ -61,6 +88,7 @@ std::string auth_key(const Listener& l) {
 }
 
 std::string validate(const Config& c) {
+  if (auto err = check_web(c); !err.empty()) return err;
   std::map<std::string, int> names;
   std::map<std::string, const Listener*> auths;
   for (const auto& l : c.listeners) {

@@ -150,6 +150,7 @@ class DocumentBuilder {
       rcpt(a);
     }
     address(terms::kEnvFrom, "", d.transport.mail_from);
+    for (const auto& a : archive::participants(d)) address(terms::kParticipant, "", a);
 
     // Identity, source, times, size.
     std::string id = mt.message_id;

@@ -359,6 +359,7 @@ Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
                         false);
   qp.add_boolean_prefix("envto", make<AddressField>(P{{s(terms::kEnvTo), ""}}), false);
   qp.add_boolean_prefix("envfrom", make<AddressField>(P{{s(terms::kEnvFrom), ""}}), false);
+  qp.add_boolean_prefix("participant", make<AddressField>(P{{s(terms::kParticipant), ""}}), false);
   qp.add_boolean_prefix("id", make<ExactField>(s(terms::kMessageId), true), false);
   qp.add_boolean_prefix("source", make<ExactField>(s(terms::kSource)), false);
   qp.add_boolean_prefix("mimetype", make<ExactField>(s(terms::kMimeType)), false);

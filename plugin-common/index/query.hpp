@@ -7,7 +7,10 @@
 //   body: subject: att:              only that text
 //   from: to: cc: bcc:               journal sender / recipients of that kind and the header
 //                                    From / To / Cc; rcpt: any recipient; envto: SMTP RCPT TO;
-//                                    envfrom: SMTP MAIL FROM. A value with @ is a whole address,
+//                                    envfrom: SMTP MAIL FROM; participant: the evidence only
+//                                    (journal sender and recipients, BCC and expanded members,
+//                                    MAIL FROM; no header field). A value with @ is a whole
+//                                    address,
 //                                    @domain or a bare domain matches the domain, anything else
 //                                    the words of names and addresses (never stemmed)
 //   attname: mimetype: has:attachment  attachment file names, MIME types (pdf or

@@ -9,7 +9,7 @@
 
 namespace postjournal::index::terms {
 
-inline constexpr std::string_view kIndexVersion = "4";
+inline constexpr std::string_view kIndexVersion = "5";
 
 // Free text: stemmed words (text_terms.hpp), no positions; the document data holds the subject's
 // and body's word sequences (phrase.hpp).
@@ -28,6 +28,10 @@ inline constexpr std::string_view kBcc = "XB", kBccWords = "XW";
 inline constexpr std::string_view kRcpt = "XR", kRcptWords = "XS";
 inline constexpr std::string_view kEnvTo = "XE";
 inline constexpr std::string_view kEnvFrom = "XJ";
+// The delivery's evidence participants (archive::participants: journal sender, on-behalf-of,
+// every envelope recipient with BCC and expanded members, MAIL FROM), never header fields: the
+// web UI's access filter for a `user` or a domain-limited auditor.
+inline constexpr std::string_view kParticipant = "XP";
 // Exact terms.
 inline constexpr std::string_view kMessageId = "Q";  // without angle brackets
 inline constexpr std::string_view kSource = "XO";

@@ -36,4 +36,14 @@ std::optional<std::string> gcm_open(const Key256& key, std::string_view nonce, s
 
 Digest hmac_sha256(std::string_view key, std::string_view data);
 
+// Equality in time that depends on the lengths only (tokens, MACs).
+bool equal_constant_time(std::string_view a, std::string_view b);
+
+// Passwords (postjournal-web's local accounts): scrypt (RFC 7914, memory-hard) with a random
+// 16-byte salt, N = 2^log_n, r = 8, p = 1 (log_n 15: 32 MiB and about 0.1 s per check), stored as
+// "scrypt$LOG_N$8$1$SALT_HEX$HASH_HEX". password_verify is false for a wrong password and for a
+// stored value it cannot read (never throws for bad input).
+std::string password_hash(std::string_view password, unsigned log_n = 15);
+bool password_verify(std::string_view password, std::string_view stored);
+
 }  // namespace postjournal::util

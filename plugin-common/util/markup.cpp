@@ -140,4 +140,49 @@ std::string markup_text(std::string_view doc, Markup kind, std::uint64_t max_byt
   return out;
 }
 
+std::string decode_entities(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '&') {
+      std::size_t end = text.find(';', i);
+      if (end != std::string_view::npos && end - i <= 12 &&
+          decode_entity(text.substr(i + 1, end - i - 1), out)) {
+        i = end + 1;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace postjournal::util

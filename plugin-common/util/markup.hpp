@@ -17,6 +17,15 @@ enum class Markup { kHtml, kXml };
 
 std::string markup_text(std::string_view doc, Markup kind, std::uint64_t max_bytes, bool& cut);
 
+// Character references decoded: numeric ones and the named ones listed in markup.cpp; an unknown
+// or unterminated reference stays as written. Linear, never throws.
+std::string decode_entities(std::string_view text);
+
+// The one HTML escaper of postjournal-web: & < > " ' become character references, so the result
+// is safe as element text and as a quoted attribute value. Every untrusted byte that reaches a
+// page goes through it.
+std::string escape_html(std::string_view text);
+
 // Appends the UTF-8 encoding of code point cp (nothing for surrogates, 0 or > U+10FFFF).
 void append_utf8(std::string& out, char32_t cp);
 

@@ -1,8 +1,8 @@
-#include "render.hpp"
+#include "view/render.hpp"
 
 #include <algorithm>
 
-namespace postjournal::cli {
+namespace postjournal::view {
 
 namespace {
 
@@ -196,4 +196,15 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   return out;
 }
 
-}  // namespace postjournal::cli
+std::vector<std::string> same_original(const archive::TenantArchive& a,
+                                       const archive::Delivery& d) {
+  archive::SearchQuery same;
+  same.content_sha256 = d.original_sha256;  // finds same bytes and other reports of it
+  std::vector<std::string> others;
+  for (const auto& o : a.search(same)) {
+    if (o.seq != d.seq) others.push_back(archive::DeliveryId{a.tenant(), o.seq}.str());
+  }
+  return others;
+}
+
+}  // namespace postjournal::view
