@@ -7,7 +7,8 @@ set(PJ_DEBIAN_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(PJ_MAN_DIR ${CMAKE_BINARY_DIR}/man)
 
 set(PJ_MAN_PAGES)
-foreach(entry "postjournal:1" "postjournal-milter:8" "postjournal-fetch:8" "postjournal-extract:8")
+foreach(entry "postjournal:1" "postjournal-milter:8" "postjournal-fetch:8" "postjournal-extract:8"
+       "postjournal-web:8")
   string(REPLACE ":" ";" parts ${entry})
   list(GET parts 0 target)
   list(GET parts 1 section)
@@ -39,7 +40,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-milter.service
               ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-fetch.service
               ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-purge.service
               ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-purge.timer
+              ${PROJECT_SOURCE_DIR}/conf/systemd/postjournal-web.service
         DESTINATION /lib/systemd/system)
+install(FILES ${PROJECT_SOURCE_DIR}/conf/apache/postjournal.conf
+              ${PROJECT_SOURCE_DIR}/conf/apache/postjournal-openidc.conf
+        DESTINATION share/postjournal/apache)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/postfix-setup.sh
                  ${PROJECT_SOURCE_DIR}/scripts/verify-evidence.sh
         DESTINATION share/postjournal)

@@ -114,7 +114,8 @@ std::string render_sample() {
     if (!new_section.empty()) out += "\n" + new_section + ":\n";
     if (indent.empty()) out += "\n";
     out += wrap_comment(describe(f, false), indent + "# ");
-    out += indent + key + ": " + yaml_scalar(f.default_text) + "\n";
+    bool empty_list = f.type == KeyType::kCidrList && f.default_text.empty();
+    out += indent + key + ": " + (empty_list ? "[]" : yaml_scalar(f.default_text)) + "\n";
   });
   out += "\n" + list_doc("listeners",
                          "listeners: the mail sources reached by SMTP, a list of mappings with "

@@ -253,6 +253,9 @@ TEST_F(IndexTest, QueryTableOverTheFixtures) {
   const std::vector<std::pair<std::string, std::set<std::uint64_t>>> table = {
       // journal participants: BCC, expanded list members, forwarded, Recipient: as to:
       {"bcc:auditor@contoso.example", {1}},
+      // participant: the evidence only (the web UI's access filter), by address and by domain
+      {"participant:auditor@contoso.example", {1}},
+      {"participant:@contoso.example", {1}},
       {"to:auditor@contoso.example", {}},
       {"to:sales-member1@contoso.example", {1}},
       {"rcpt:sales@contoso.example", {1}},
