@@ -7,8 +7,9 @@
 # full-text searches once the milter's indexer has caught up, acme's retention with a legal hold
 # (what a purge in 2040 would remove and keep), and the RFC 3161 stamps the milter
 # takes through a local demo TSA on 127.0.0.1:3180 with an evidence bundle checked by
-# scripts/verify-evidence.sh.
-# Both keep running so you can send more mail; `./scripts/quickstart.sh stop` stops them.
+# scripts/verify-evidence.sh. Last it starts postjournal-web on http://127.0.0.1:8080/ with a demo
+# auditor account (its password printed) and shows a search through its JSON API.
+# They keep running so you can send more mail; `./scripts/quickstart.sh stop` stops them.
 # Usage: ./scripts/quickstart.sh [stop]   (as root on Debian 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,19 @@ base=/tmp/postjournal-quickstart
 conf=$src/conf/quickstart.yaml
 export POSTJOURNAL_SOURCE=$src POSTJOURNAL_BIN_DIR=$src/build/milter
 source scripts/lib/instance.sh
+source scripts/lib/web.sh
+export POSTJOURNAL_WEB=$src/build/web/postjournal-web
 
 stop() {
   if [[ -f $base/milter.pid ]]; then
     pid=$(cat "$base/milter.pid")
     kill -TERM "$pid" 2>/dev/null && wait_gone "$pid" || true
     rm -f "$base/milter.pid"
+  fi
+  if [[ -f $base/web.pid ]]; then
+    pid=$(cat "$base/web.pid")
+    kill -TERM "$pid" 2>/dev/null && wait_gone "$pid" || true
+    rm -f "$base/web.pid"
   fi
   [[ -d $base/postfix/etc ]] && pf_stop "$base/postfix"
   [[ -d $base/tsa ]] && bash scripts/lib/tsa.sh stop "$base/tsa"
@@ -35,6 +43,7 @@ echo "== building"
 TARGET=postjournal ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 TARGET=postjournal-milter ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 TARGET=postjournal-extract ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+TARGET=postjournal-web ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 [[ -d $base ]] && stop >/dev/null
 rm -rf "$base"
 mkdir -p "$base/spool" "$base/postfix"
@@ -101,6 +110,20 @@ pj export acme:1 --evidence -o "$base/acme-1-evidence.zip"
 echo "\$ scripts/verify-evidence.sh $base/acme-1-evidence.zip   (coreutils, openssl and unzip only)"
 env -i PATH=/usr/bin:/bin bash scripts/verify-evidence.sh "$base/acme-1-evidence.zip" || true
 echo
-echo "Postfix (127.0.0.1:2525), the milter and the demo TSA keep running; send more with e.g."
+echo "== postjournal-web on http://127.0.0.1:8080/ (every search and view is audited)"
+password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$password" | build/cli/postjournal -c "$conf" user add demo-auditor --role auditor \
+  --tenant '*' --password-file -
+web_start "$conf" 8080 "$base/web.log"
+echo "$WEB_PID" >"$base/web.pid"
+jar=$base/web-cookies
+echo "login: HTTP $(web_login http://127.0.0.1:8080 demo-auditor "$password" "$jar")"
+echo "\$ curl -b COOKIES 'http://127.0.0.1:8080/api/search?q=bcc:auditor@contoso.example'"
+curl -s -b "$jar" 'http://127.0.0.1:8080/api/search?q=bcc:auditor@contoso.example' |
+  grep -E '"(total|id|subject)"' || true
+pj audit --tenant acme | grep web- | tail -2 || true
+echo "Open http://127.0.0.1:8080/ and log in as demo-auditor with password $password"
+echo
+echo "Postfix (127.0.0.1:2525), the milter, postjournal-web and the demo TSA keep running; send more with e.g."
 echo "  swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --to journal@archive.test"
 echo "Stop them: ./scripts/quickstart.sh stop"
