@@ -75,13 +75,11 @@ struct Walker {
       }
       if (const auto* f = hb.find("Date")) out.date = util::parse_rfc5322_date(f->value);
     }
-    const auto* ctf = hb.find("Content-Type");
-    journal::ContentType ct = journal::parse_content_type(ctf ? ctf->value : "");
-    const auto* cdf = hb.find("Content-Disposition");
-    journal::Disposition disp = journal::parse_disposition(cdf ? cdf->value : "");
-    const auto* ctef = hb.find("Content-Transfer-Encoding");
-    std::string cte = ctef ? util::to_lower_ascii(util::trim(ctef->value)) : "";
-    std::size_t body_start = std::min(hb.body_offset, entity.size());
+    journal::PartHeaders ph = journal::part_headers(hb, entity.size());
+    const journal::ContentType& ct = ph.type;
+    const journal::Disposition& disp = ph.disposition;
+    const std::string& cte = ph.transfer_encoding;
+    std::size_t body_start = ph.body_start;
     std::string_view body = entity.substr(body_start);
 
     if (ct.is_multipart() && depth < kMaxDepth) {
@@ -111,12 +109,7 @@ struct Walker {
       return;
     }
 
-    std::string filename = disp.param("filename");
-    if (filename.empty()) filename = ct.param("name");
-    if (!filename.empty()) {
-      bool lossy = false;
-      filename = journal::decode_header_value(filename, lossy);
-    }
+    const std::string& filename = ph.filename;
     std::string mime = ct.type + "/" + ct.subtype;
     bool is_message = ct.type == "message" && (ct.subtype == "rfc822" || ct.subtype == "global");
     bool attachment =

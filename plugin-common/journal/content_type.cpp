@@ -1,5 +1,10 @@
 #include "journal/content_type.hpp"
 
+#include <algorithm>
+
+#include "journal/decode.hpp"
+#include "journal/header_block.hpp"
+
 #include <map>
 
 #include "util/strings.hpp"
@@ -169,6 +174,24 @@ Disposition parse_disposition(std::string_view value) {
 
 std::string Disposition::param(std::string_view name) const {
   return find_param(params, name);
+}
+
+PartHeaders part_headers(const HeaderBlock& hb, std::size_t entity_size) {
+  PartHeaders p;
+  const auto* ctf = hb.find("Content-Type");
+  p.type = parse_content_type(ctf ? ctf->value : "");
+  const auto* cdf = hb.find("Content-Disposition");
+  p.disposition = parse_disposition(cdf ? cdf->value : "");
+  const auto* ctef = hb.find("Content-Transfer-Encoding");
+  p.transfer_encoding = ctef ? util::to_lower_ascii(util::trim(ctef->value)) : "";
+  p.filename = p.disposition.param("filename");
+  if (p.filename.empty()) p.filename = p.type.param("name");
+  if (!p.filename.empty()) {
+    bool lossy = false;
+    p.filename = decode_header_value(p.filename, lossy);
+  }
+  p.body_start = std::min(hb.body_offset, entity_size);
+  return p;
 }
 
 }  // namespace postjournal::journal

@@ -34,4 +34,18 @@ struct Disposition {
 
 Disposition parse_disposition(std::string_view value);
 
+// What the header block of one MIME entity says about its body: Content-Type, Content-Disposition,
+// the transfer encoding (lower case), the file name (Content-Disposition filename, else the
+// Content-Type name; RFC 2047-decoded) and where the body starts (<= entity_size).
+struct PartHeaders {
+  ContentType type;
+  Disposition disposition;
+  std::string transfer_encoding;
+  std::string filename;
+  std::size_t body_start = 0;
+};
+
+struct HeaderBlock;
+PartHeaders part_headers(const HeaderBlock& hb, std::size_t entity_size);
+
 }  // namespace postjournal::journal

@@ -37,13 +37,10 @@ struct Walker {
   void walk(std::size_t start, std::size_t end, unsigned depth) {
     std::string_view entity = message.substr(start, end - start);
     journal::HeaderBlock hb = journal::parse_header_block(entity);
-    const auto* ctf = hb.find("Content-Type");
-    journal::ContentType ct = journal::parse_content_type(ctf ? ctf->value : "");
-    const auto* cdf = hb.find("Content-Disposition");
-    journal::Disposition disp = journal::parse_disposition(cdf ? cdf->value : "");
-    const auto* ctef = hb.find("Content-Transfer-Encoding");
-    std::string cte = ctef ? util::to_lower_ascii(util::trim(ctef->value)) : "";
-    std::size_t body_start = std::min(hb.body_offset, entity.size());
+    journal::PartHeaders ph = journal::part_headers(hb, entity.size());
+    const journal::ContentType& ct = ph.type;
+    const std::string& cte = ph.transfer_encoding;
+    std::size_t body_start = ph.body_start;
 
     if (ct.is_multipart() && depth < kMaxViewDepth) {
       std::string boundary = ct.param("boundary");
@@ -55,14 +52,9 @@ struct Walker {
       }
       return;
     }
-    std::string filename = disp.param("filename");
-    if (filename.empty()) filename = ct.param("name");
-    if (!filename.empty()) {
-      bool lossy = false;
-      filename = journal::decode_header_value(filename, lossy);
-    }
+    const std::string& filename = ph.filename;
     bool body_text = ct.type == "text" && (ct.subtype == "plain" || ct.subtype == "html") &&
-                     disp.kind != "attachment" && filename.empty();
+                     ph.disposition.kind != "attachment" && filename.empty();
     if (body_text) {
       bool lossy = false;
       std::string text =
