@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "index/follower.hpp"
 #include "index/index.hpp"
+#include "index/query.hpp"
 #include "render.hpp"
 #include "util/file.hpp"
 #include "util/json_writer.hpp"
@@ -61,12 +62,6 @@ std::string progress_line(const archive::TenantId& t, const index::Progress& p) 
          std::to_string(p.cache_hits) + " from the cache)" + (p.compacted ? ", compacted" : "");
 }
 
-std::string escape_for_query(const std::string& v) {
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? ' ' : c;
-  return out + "\"";
-}
-
 // The query of `search QUERY` with the classic options folded in.
 std::string full_query(const Args& args) {
   std::string q;
@@ -74,9 +69,9 @@ std::string full_query(const Args& args) {
   std::vector<std::string> parts;
   if (!q.empty() && q != "*") parts.push_back("(" + q + ")");
   if (auto a = args.value("address")) {
-    parts.push_back("(from:" + escape_for_query(*a) + " OR rcpt:" + escape_for_query(*a) + ")");
+    parts.push_back("(from:" + index::quote_value(*a) + " OR rcpt:" + index::quote_value(*a) + ")");
   }
-  if (auto m = args.value("message-id")) parts.push_back("id:" + escape_for_query(*m));
+  if (auto m = args.value("message-id")) parts.push_back("id:" + index::quote_value(*m));
   auto since = parse_time_option(args, "since");
   auto until = parse_time_option(args, "until");
   if (since || until) {

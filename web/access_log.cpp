@@ -1,5 +1,6 @@
 #include "access_log.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "archive/removal.hpp"
@@ -25,16 +26,42 @@ std::uint64_t AccessLog::commits() const {
 
 std::uint64_t AccessLog::record(const std::shared_ptr<archive::TenantArchive>& archive,
                                 archive::AuditEntry e) {
-  auto p = std::make_shared<Pending>();
-  p->archive = archive;
-  p->entry = std::move(e);
-  p->entry.time = util::now_us();
-  std::unique_lock lock(mu_);
-  queue_.push_back(p);
+  std::vector<Item> one;
+  one.push_back({archive, std::move(e)});
+  return wait(queue(std::move(one)))[0];
+}
+
+std::vector<std::shared_ptr<AccessLog::Pending>> AccessLog::queue(std::vector<Item> items) {
+  std::vector<std::shared_ptr<Pending>> out;
+  util::TimeUs now = util::now_us();
+  std::lock_guard lock(mu_);
+  for (auto& i : items) {
+    auto p = std::make_shared<Pending>();
+    p->archive = std::move(i.archive);
+    p->entry = std::move(i.entry);
+    p->entry.time = now;
+    queue_.push_back(p);
+    out.push_back(std::move(p));
+  }
   wake_.notify_one();
-  done_.wait(lock, [&] { return p->done; });
-  if (p->error) std::rethrow_exception(p->error);
-  return p->entry.seq;
+  return out;
+}
+
+std::vector<std::uint64_t> AccessLog::wait(const std::vector<std::shared_ptr<Pending>>& pending) {
+  std::unique_lock lock(mu_);
+  done_.wait(lock, [&] {
+    return std::all_of(pending.begin(), pending.end(), [](const auto& p) { return p->done; });
+  });
+  std::vector<std::uint64_t> seqs;
+  for (const auto& p : pending) {
+    if (p->error) std::rethrow_exception(p->error);
+    seqs.push_back(p->entry.seq);
+  }
+  return seqs;
+}
+
+void AccessLog::record(std::vector<Item> items) {
+  if (!items.empty()) wait(queue(std::move(items)));
 }
 
 void AccessLog::run() {

@@ -31,6 +31,13 @@ class AccessLog {
   // Appends `e` (its seq and time are set here) to the archive's audit log; returns its seq.
   std::uint64_t record(const std::shared_ptr<archive::TenantArchive>& archive,
                        archive::AuditEntry e);
+  // Several entries (a search of several tenants) queued together and waited for once: they
+  // share the writer's next round instead of taking one round each.
+  struct Item {
+    std::shared_ptr<archive::TenantArchive> archive;
+    archive::AuditEntry entry;
+  };
+  void record(std::vector<Item> items);
   std::uint64_t commits() const;  // transactions written so far (tests, bench)
 
  private:
@@ -41,6 +48,8 @@ class AccessLog {
     std::exception_ptr error;
   };
   void run();
+  std::vector<std::shared_ptr<Pending>> queue(std::vector<Item> items);
+  std::vector<std::uint64_t> wait(const std::vector<std::shared_ptr<Pending>>& pending);
 
   mutable std::mutex mu_;
   std::condition_variable wake_, done_;

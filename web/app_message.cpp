@@ -132,8 +132,8 @@ Response App::message(const Request& r, const Caller& c, const std::string& rest
     audit("web-view", "html");
     std::string doc = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" +
                       view::sanitize_html(mv.html) + "</body></html>";
-    Response out = html(200, doc);
-    out.headers.clear();
+    Response out;
+    out.body = std::move(doc);
     out.header("Content-Type", "text/html; charset=utf-8");
     out.header("Content-Security-Policy", std::string(kMessageCsp));
     return out;

@@ -9,6 +9,7 @@
 #include "archive/mbox.hpp"
 #include "archive/registry.hpp"
 #include "index/index.hpp"
+#include "index/query.hpp"
 #include "pages.hpp"
 #include "util/json_writer.hpp"
 #include "util/sha256.hpp"
@@ -27,9 +28,9 @@ std::string form_query(const Request& r) {
   std::string q(util::trim(r.param("q")));
   if (!q.empty() && q != "*") parts.push_back("(" + q + ")");
   if (std::string v(util::trim(r.param("from"))); !v.empty())
-    parts.push_back("from:" + access::quote_for_query(v));
+    parts.push_back("from:" + index::quote_value(v));
   if (std::string v(util::trim(r.param("to"))); !v.empty())
-    parts.push_back("rcpt:" + access::quote_for_query(v));
+    parts.push_back("rcpt:" + index::quote_value(v));
   if (std::string v(util::trim(r.param("after"))); !v.empty()) parts.push_back("after:" + v);
   if (std::string v(util::trim(r.param("before"))); !v.empty()) parts.push_back("before:" + v);
   if (!r.param("attachment").empty()) parts.push_back("has:attachment");
@@ -66,28 +67,31 @@ struct Searched {
   std::uint64_t not_covered = 0;  // deliveries beyond the index watermark
 };
 
-// The tenants a request searches: the one named (404 when he may not read it or it has no
-// archive: the same answer) or every tenant he may read.
-static std::optional<std::vector<archive::TenantId>> search_tenants(const Request& r,
-                                                                    const App::Caller& c,
-                                                                    const std::string& root) {
+// Every tenant with an archive whose mail he may search (the No Tenant queue is triage's).
+static std::vector<archive::TenantId> readable_tenants(const App::Caller& c,
+                                                       const std::string& root) {
   std::vector<archive::TenantId> out;
-  std::string t = r.param("tenant");
-  if (!t.empty()) {
-    auto id = archive::TenantId::parse_any(t);
-    if (!id || !access::may_read_tenant(c.who, *id) || !archive::archive_exists(root, *id))
-      return std::nullopt;
-    out.push_back(*id);
-    return out;
-  }
   for (const auto& id : archive::list_tenants(root)) {
     if (!id.is_no_tenant() && access::may_read_tenant(c.who, id)) out.push_back(id);
   }
   return out;
 }
 
+// The tenants a request searches, out of `readable`: the one named (nullopt - answered 404 -
+// when it is not among them, whether it exists or not) or all of them.
+static std::optional<std::vector<archive::TenantId>> search_tenants(
+    const Request& r, const std::vector<archive::TenantId>& readable) {
+  std::string t = r.param("tenant");
+  if (t.empty()) return readable;
+  for (const auto& id : readable) {
+    if (id.str() == t) return std::vector<archive::TenantId>{id};
+  }
+  return std::nullopt;
+}
+
 Response App::search(const Request& r, const Caller& c, bool api) {
-  auto tenants = search_tenants(r, c, config_->archive_root);
+  auto readable = readable_tenants(c, config_->archive_root);
+  auto tenants = search_tenants(r, readable);
   if (!tenants) return error(404, "No such tenant.", api);
   std::string user_query = api ? (r.param("q").empty() ? "*" : r.param("q")) : form_query(r);
   bool asked = api || !r.query.empty();
@@ -130,15 +134,17 @@ Response App::search(const Request& r, const Caller& c, bool api) {
     hits.clear();
     total = 0;
   }
-  // Audit before anything is shown: one entry per tenant searched.
+  // Audit before anything is shown: one entry per tenant searched, committed together.
+  std::vector<AccessLog::Item> entries;
   for (const auto& s : searched) {
     archive::AuditEntry e;
     e.user = audit_user(c, r);
     e.action = "web-search";
     e.reason = user_query;
     e.detail = "results=" + std::to_string(s.total) + " offset=" + std::to_string(offset);
-    log_.record(s.archive, std::move(e));
+    entries.push_back({s.archive, std::move(e)});
   }
+  log_.record(std::move(entries));
   std::stable_sort(hits.begin(), hits.end(),
                    [](const Hit& x, const Hit& y) { return x.key > y.key; });
   std::vector<view::Listed> page_rows;
@@ -178,8 +184,7 @@ Response App::search(const Request& r, const Caller& c, bool api) {
   body += field("from", "From") + field("to", "To (any recipient, BCC included)") +
           field("after", "On or after", "date") + field("before", "Before", "date");
   body += "<label>Tenant <select name=\"tenant\"><option value=\"\">all I may read</option>";
-  for (const auto& t : archive::list_tenants(config_->archive_root)) {
-    if (t.is_no_tenant() || !access::may_read_tenant(c.who, t)) continue;
+  for (const auto& t : readable) {
     body += "<option" + std::string(r.param("tenant") == t.str() ? " selected" : "") + ">" +
             h(t.str()) + "</option>";
   }
@@ -251,7 +256,7 @@ Response App::search(const Request& r, const Caller& c, bool api) {
 }
 
 Response App::export_results(const Request& r, const Caller& c) {
-  auto tenants = search_tenants(r, c, config_->archive_root);
+  auto tenants = search_tenants(r, readable_tenants(c, config_->archive_root));
   if (!tenants) return error(404, "No such tenant.", false);
   std::string format = r.param("format").empty() ? "zip" : r.param("format");
   if (format != "zip" && format != "mbox") return error(400, "format is zip or mbox.", false);
@@ -351,14 +356,16 @@ Response App::export_results(const Request& r, const Caller& c) {
   }
   auto fd = std::make_shared<util::UniqueFd>(util::open_read(path));
   std::uint64_t size = util::file_size(fd->get(), path);
+  std::vector<AccessLog::Item> entries;
   for (const auto& p : parts) {
     archive::AuditEntry e;
     e.user = audit_user(c, r);
     e.action = "web-export";
     e.reason = user_query;
     e.detail = "format=" + format + " deliveries=" + std::to_string(p.seqs.size());
-    log_.record(p.archive, std::move(e));
+    entries.push_back({p.archive, std::move(e)});
   }
+  log_.record(std::move(entries));
   Response out;
   out.file = fd;
   out.size = size;

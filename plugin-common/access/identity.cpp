@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "index/query.hpp"
 #include "util/strings.hpp"
 
 namespace postjournal::access {
@@ -94,20 +95,14 @@ bool may_read(const Identity& who, const archive::TenantId& tenant, const archiv
 std::string search_filter(const Identity& who) {
   std::vector<std::string> terms;
   if (who.role == config::Role::kAuditor) {
-    for (const auto& d : who.domains) terms.push_back("participant:" + quote_for_query("@" + d));
+    for (const auto& d : who.domains) terms.push_back("participant:" + index::quote_value("@" + d));
   } else if (who.role == config::Role::kUser) {
-    for (const auto& a : who.addresses) terms.push_back("participant:" + quote_for_query(a));
+    for (const auto& a : who.addresses) terms.push_back("participant:" + index::quote_value(a));
     if (terms.empty()) return "participant:\"nobody@invalid.\"";
   }
   std::string out;
   for (const auto& t : terms) out += (out.empty() ? "" : " OR ") + t;
   return out;
-}
-
-std::string quote_for_query(const std::string& v) {
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? ' ' : c;
-  return out + "\"";
 }
 
 bool may_operate(const Identity& who) {

@@ -57,9 +57,6 @@ bool may_read(const Identity& who, const archive::TenantId& tenant, const archiv
 // "" when he reads the whole tenant. Only meaningful when may_read_tenant is true; a user
 // without addresses gets a filter that matches nothing.
 std::string search_filter(const Identity& who);
-// A value quoted for a field of the search language (participant:"a@b"); quotes inside become
-// blanks.
-std::string quote_for_query(const std::string& value);
 bool may_operate(const Identity& who);                                 // status, No Tenant
 bool may_read_audit(const Identity& who, const archive::TenantId& t);  // operator, auditor
 

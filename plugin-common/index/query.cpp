@@ -394,4 +394,10 @@ Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
   }
 }
 
+std::string quote_value(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) out += c == '"' ? ' ' : c;
+  return out + "\"";
+}
+
 }  // namespace postjournal::index

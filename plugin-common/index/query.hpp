@@ -42,6 +42,10 @@ namespace postjournal::index {
 
 class PhraseChecker;
 
+// A value quoted for a field of the language (participant:"a@b"): quotes inside become blanks.
+// For code that composes queries (search options, the web UI's filters).
+std::string quote_value(const std::string& value);
+
 // `phrases` checks phrases of two or more words (phrase.hpp).
 Xapian::Query parse_query(const Xapian::Database& db, const std::string& text,
                           const std::string& stem_language, PhraseChecker& phrases);
