@@ -8,7 +8,9 @@
 #include <iostream>
 
 #include "archive/removal.hpp"
+#include "archive/triage.hpp"
 #include "commands.hpp"
+#include "config/tenants.hpp"
 #include "render.hpp"
 #include "util/json_writer.hpp"
 #include "util/log.hpp"
@@ -17,21 +19,6 @@
 namespace postjournal::cli {
 
 namespace {
-
-// Why a delivery is in the No Tenant queue: the resolver's "unassigned:" anomaly.
-std::string unassigned_reason(const archive::Delivery& d) {
-  constexpr std::string_view kPrefix = "unassigned:";
-  for (const auto& a : d.anomalies) {
-    if (a.rfind(kPrefix, 0) == 0) return a.substr(kPrefix.size());
-  }
-  return d.transport.source == "import" ? "imported without a tenant" : "";
-}
-
-std::vector<std::string> recipients_of(const archive::Delivery& d) {
-  std::vector<std::string> out;
-  for (const auto& r : d.envelope.recipients) out.push_back(r.address);
-  return out.empty() ? d.transport.rcpt_to : out;
-}
 
 std::string abbreviated(const std::vector<std::string>& v) {
   if (v.empty()) return "-";
@@ -57,19 +44,6 @@ archive::DeliveryId no_tenant_id(const Args& args, const char* command) {
   return id;
 }
 
-bool tenant_known(const Context& ctx, const archive::TenantId& t) {
-  for (const auto& l : ctx.config.listeners) {
-    if (l.tenant == t.str()) return true;
-  }
-  for (const auto& m : ctx.config.mailboxes) {
-    if (m.tenant == t.str()) return true;
-  }
-  for (const auto& existing : archive::list_tenants(ctx.root)) {
-    if (existing == t) return true;
-  }
-  return false;
-}
-
 archive::AuditEntry new_entry(const char* action, const std::string& reason) {
   archive::AuditEntry e;
   e.time = util::now_us();
@@ -79,30 +53,9 @@ archive::AuditEntry new_entry(const char* action, const std::string& reason) {
   return e;
 }
 
-// The delivery of `to` that an earlier, interrupted assign of `from` already stored, if any:
-// makes assign safe to repeat after a crash between the copy and the removal.
-std::optional<std::uint64_t> earlier_copy(const archive::TenantArchive& to,
-                                          const archive::Delivery& from, const std::string& id) {
-  archive::SearchQuery q;
-  q.content_sha256 = from.content_sha256;
-  for (const auto& d : to.search(q)) {
-    if (d.assigned_from == id) return d.seq;
-  }
-  return std::nullopt;
-}
-
-// One syslog line (facility mail) per audited action, for operators who grep the mail log.
-void log_removal(const archive::AuditEntry& e) {
-  util::log_init("postjournal", false);
-  util::log(util::LogLevel::kInfo,
-            "audit: entry=" + std::to_string(e.seq) + " user=" + printable(e.user) +
-                " action=" + e.action + " delivery=" + e.delivery +
-                (e.moved_to.empty() ? "" : " moved_to=" + e.moved_to) +
-                " sha256=" + util::to_hex(e.content_sha256) + " reason=" + printable(e.reason));
-}
-
 void print_removal(const Args& args, const archive::AuditEntry& e) {
-  log_removal(e);
+  util::log_init("postjournal", false);
+  archive::log_triage(e);
   if (args.has("json")) {
     util::JsonWriter w;
     w.begin_object().key("action").value(e.action).key("delivery").value(e.delivery);
@@ -135,7 +88,7 @@ int run_queue(const Context& ctx, const Args& args) {
       w.key("smtp_recipients").begin_array();
       for (const auto& r : d.transport.rcpt_to) w.value(r);
       w.end_array();
-      w.key("reason").string_or_null(unassigned_reason(d)).end_object();
+      w.key("reason").string_or_null(archive::unassigned_reason(d)).end_object();
     }
     w.end_array();
     std::cout << w.str();
@@ -150,8 +103,8 @@ int run_queue(const Context& ctx, const Args& args) {
               << pad(printable(d.envelope.sender.empty() ? d.transport.mail_from
                                                          : d.envelope.sender),
                      28)
-              << "  " << pad(printable(abbreviated(recipients_of(d))), 28) << "  "
-              << printable(unassigned_reason(d)) << "\n";
+              << "  " << pad(printable(abbreviated(archive::queued_recipients(d))), 28) << "  "
+              << printable(archive::unassigned_reason(d)) << "\n";
   }
   std::cout << items.size() << (items.size() == 1 ? " delivery" : " deliveries")
             << (t.is_no_tenant() ? " in the No Tenant queue" : " of tenant " + t.str()) << "\n";
@@ -163,33 +116,27 @@ int run_assign(const Context& ctx, const Args& args) {
   auto target = ctx.selected_tenant(args);
   if (!target || target->is_no_tenant()) throw UsageError("assign needs --tenant T");
   std::string reason = required_reason(args);
-  if (!tenant_known(ctx, *target)) {
+  if (!config::tenant_known(ctx.config, ctx.root, *target)) {
     throw CommandError(kExitUsage, "tenant '" + target->str() +
                                        "' has no archive and no listener or mailbox in the "
                                        "configuration (a typo?)");
   }
   auto queue = ctx.open_existing(id.tenant);
-  auto d = queue->get(id.seq);
-  if (!d) throw CommandError(kExitProblem, "no delivery " + id.str() + removed_note(ctx, id));
   auto to = ctx.open_for_write(*target);
-  auto seq = earlier_copy(*to, *d, id.str());
-  if (!seq) {
-    std::string bytes;
-    bytes.reserve(static_cast<std::size_t>(d->size));
-    if (!queue->read(d->content_sha256, 0, d->size, [&](std::string_view p) { bytes += p; })) {
-      throw CommandError(kExitSoftware, id.str() + ": its content is missing (run verify)");
+  archive::AuditEntry e;
+  try {
+    e = archive::assign_delivery(*queue, id.seq, *to, new_entry("assign", reason));
+  } catch (const archive::AssignError& err) {
+    switch (err.kind) {
+      case archive::AssignError::Kind::kNoDelivery:
+        throw CommandError(kExitProblem, "no delivery " + id.str() + removed_note(ctx, id));
+      case archive::AssignError::Kind::kContentMissing:
+        throw CommandError(kExitSoftware, err.what());
+      case archive::AssignError::Kind::kStoreFailed:
+        throw CommandError(kExitTempFail, err.what());
     }
-    archive::Delivery copy = *d;
-    copy.seq = 0;
-    copy.assigned_from = id.str();
-    auto r = to->store(std::move(copy), archive::MessageBytes::from_string(std::move(bytes)));
-    if (!r.ok())
-      throw CommandError(kExitTempFail, "storing into " + target->str() + ": " + r.detail);
-    seq = r.seq;
+    throw;
   }
-  archive::AuditEntry e = new_entry("assign", reason);
-  e.moved_to = archive::DeliveryId{*target, *seq}.str();
-  queue->remove(id.seq, e);
   print_removal(args, e);
   return kExitOk;
 }

@@ -153,6 +153,10 @@ Response App::route(const Request& r) {
     if (!csrf_ok(r, c)) return error(403, "The form is stale or forged (CSRF token).", api);
     if (p == "/logout") return logout(r, c);
     if (p == "/export") return export_results(r, c);
+    if (p == "/no-tenant/assign" || p == "/api/no-tenant/assign")
+      return triage(r, c, "assign", api);
+    if (p == "/no-tenant/delete" || p == "/api/no-tenant/delete")
+      return triage(r, c, "delete", api);
     return error(404, "No such page.", api);
   }
   if (r.method != "GET" && r.method != "HEAD") return error(405, "Use GET.", api);
@@ -163,6 +167,8 @@ Response App::route(const Request& r) {
   if (p == "/audit") return audit(r, c, false);
   if (p == "/api/audit") return audit(r, c, true);
   if (p == "/status") return status(r, c, false);
+  if (p == "/no-tenant") return no_tenant(r, c, false);
+  if (p == "/api/no-tenant") return no_tenant(r, c, true);
   if (p == "/api/status") return status(r, c, true);
   if (p == "/api/whoami") {
     util::JsonWriter w;

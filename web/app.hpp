@@ -6,10 +6,13 @@
 //   GET  /messages/ID  /messages/ID/html  /messages/ID/raw  /messages/ID/original
 //        /messages/ID/attachments/N               one delivery: page, sanitised HTML, bytes
 //   GET  /audit?tenant=T                          a tenant's audit log (operator, auditor)
-//   GET  /status                                  tenants and indexes (operator)
+//   GET  /status                                  sources, tenants and indexes (operator)
+//   GET  /no-tenant  POST /no-tenant/assign  POST /no-tenant/delete
+//                                                 the No Tenant queue and its triage (operator)
 //   GET  /api/search?tenant=T&q=Q&limit=N&offset=N&sort=date|relevance
 //   GET  /api/deliveries/ID  /api/deliveries/ID/raw  /api/deliveries/ID/original
-//   GET  /api/audit?tenant=T  /api/status  /api/whoami
+//   GET  /api/audit?tenant=T  /api/status  /api/whoami  /api/no-tenant
+//   POST /api/no-tenant/assign (id, tenant, reason)  /api/no-tenant/delete (id, reason)
 // Identity: the session cookie of a local login, or the front door's web.trusted_header when the
 // request comes from web.trusted_from or the Unix socket (then no session is needed). A
 // delivery that does not exist, was removed, is of another tenant or is not his to read answers
@@ -64,6 +67,9 @@ class App {
   Response message(const Request& r, const Caller& c, const std::string& rest, bool api);
   Response audit(const Request& r, const Caller& c, bool api);
   Response status(const Request& r, const Caller& c, bool api);
+  Response no_tenant(const Request& r, const Caller& c, bool api);
+  // action: "assign" or "delete".
+  Response triage(const Request& r, const Caller& c, const std::string& action, bool api);
 
   // The tenant's archive when it exists (never created here), else nullptr.
   std::shared_ptr<archive::TenantArchive> existing(const archive::TenantId& t);

@@ -1,10 +1,16 @@
-// GET /audit, /api/audit (operator; auditor of the tenant) and /status, /api/status (operator).
+// GET /audit, /api/audit (operator; auditor of the tenant) and /status, /api/status (operator):
+// the sources as `postjournal status` evaluates them (state/status.hpp), the No Tenant queue
+// length, each tenant's archive and index.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <map>
 
 #include "app.hpp"
 #include "archive/registry.hpp"
 #include "index/index.hpp"
 #include "pages.hpp"
+#include "state/status.hpp"
 #include "util/json_writer.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
@@ -82,8 +88,31 @@ Response App::audit(const Request& r, const Caller& c, bool api) {
 Response App::status(const Request& r, const Caller& c, bool api) {
   (void)r;
   if (!access::may_operate(c.who)) return error(404, "No such page.", api);
+  util::TimeUs now = util::now_us();
+  std::map<std::string, state::SourceState> states;
+  struct stat state_file {};
+  // The state store is the milter's: read when it exists, never created here.
+  if (::stat((config_->archive_root + "/_state/data.mdb").c_str(), &state_file) == 0)
+    states = service_.state().all();
+  auto sources = state::evaluate(*config_, states, now);
   util::JsonWriter w;
-  w.begin_object().key("tenants").begin_array();
+  w.begin_object().key("now").value(util::format_iso8601(now)).key("sources").begin_array();
+  std::string source_rows;
+  for (const auto& s : sources) {
+    std::string last = s.state.last_message ? util::format_iso8601(s.state.last_message) : "";
+    w.begin_object().key("name").value(s.name).key("kind").value(s.kind);
+    w.key("tenant").value(s.tenant).key("state").value(state::to_string(s.health));
+    w.key("last_message").string_or_null(last).key("messages_24h").value(s.last_24h);
+    w.key("messages").value(s.state.messages);
+    w.key("last_failure_reason").string_or_null(s.state.last_failure_reason).end_object();
+    source_rows += "<tr><td>" + h(s.name) + "</td><td>" + h(s.kind) + "</td><td>" + h(s.tenant) +
+                   "</td><td class=\"state\">" + h(state::to_string(s.health)) + "</td><td>" +
+                   h(last.empty() ? "-" : last) + "</td><td>" + std::to_string(s.last_24h) +
+                   "</td><td>" + h(s.state.last_failure_reason) + "</td></tr>";
+  }
+  auto queue = existing(archive::TenantId::no_tenant());
+  std::uint64_t queued = queue ? queue->count() : 0;
+  w.end_array().key("no_tenant_queue").value(queued).key("tenants").begin_array();
   std::string rows;
   for (const auto& t : archive::list_tenants(config_->archive_root)) {
     auto a = existing(t);
@@ -103,10 +132,16 @@ Response App::status(const Request& r, const Caller& c, bool api) {
   w.end_array().end_object();
   if (api) return json(200, w.str());
   std::string body =
-      "<h1>Status</h1><table id=\"status\"><thead><tr><th>Tenant</th>"
+      "<h1>Status</h1><h2>Sources</h2><table id=\"sources\"><thead><tr><th>Name</th>"
+      "<th>Kind</th><th>Tenant</th><th>State</th><th>Last message</th><th>24 h</th>"
+      "<th>Last failure</th></tr></thead><tbody>" +
+      source_rows +
+      "</tbody></table><p><a href=\"/no-tenant\">No Tenant queue</a>: " + std::to_string(queued) +
+      (queued == 1 ? " delivery" : " deliveries") +
+      ".</p><h2>Archives and indexes</h2><table id=\"status\"><thead><tr><th>Tenant</th>"
       "<th>Deliveries</th><th>Last received</th><th>Index</th></tr></thead><tbody>" +
       rows +
-      "</tbody></table><p class=\"note\">Sources, alerts and retention: "
+      "</tbody></table><p class=\"note\">Timestamps and retention: "
       "<code>postjournal status</code> on the archive host.</p>";
   return html(200, page("Status", &c.who, c.csrf, body));
 }

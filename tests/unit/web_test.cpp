@@ -344,6 +344,68 @@ TEST_F(WebApp, EveryAccessIsAuditedBeforeTheAnswer) {
   EXPECT_GE(app_->access_log().commits(), 3u);
 }
 
+TEST_F(WebApp, OperatorTriagesTheNoTenantQueueWithAReason) {
+  auto queue = archive::Registry::instance().open(root_.path(), archive::TenantId::no_tenant());
+  put(*queue, test::make_message("x@unknown.example", "y@acme.example", "Stray 1", "<s1@x>"),
+      "x@unknown.example", {"y@acme.example"});
+  put(*queue, test::make_message("x@unknown.example", "z@acme.example", "Stray 2", "<s2@x>"),
+      "x@unknown.example", {"z@acme.example"});
+  std::map<std::string, std::string> ops{{"X-Remote-User", "ops"}};
+  std::string csrf = csrf_of(call("GET", "/search", {}, ops).r.body);
+  Reply list = call("GET", "/api/no-tenant", {}, ops);
+  EXPECT_EQ(ids(list), (std::set<std::string>{"_no-tenant:1", "_no-tenant:2"}));
+  EXPECT_TRUE(
+      std::regex_search(list.r.body, std::regex("\"tenants\": \\[\\s*\"acme\",\\s*\"beta\"")))
+      << list.r.body;
+  EXPECT_EQ(list.r.body.find("Stray"), std::string::npos);  // no content for operators
+  Reply page = call("GET", "/no-tenant", {}, ops);
+  EXPECT_NE(page.r.body.find("action=\"/no-tenant/assign\""), std::string::npos);
+  // An auditor may not triage; a reason is required; the tenant must exist; CSRF checked.
+  login("aud", "aud-pass");
+  std::string aud_csrf = csrf_of(call("GET", "/search").r.body);
+  EXPECT_EQ(call("GET", "/no-tenant").r.status, 404u);
+  EXPECT_EQ(call("POST", "/no-tenant/delete",
+                 {{"id", "_no-tenant:1"}, {"reason", "spam"}, {"csrf", aud_csrf}})
+                .r.status,
+            404u);
+  cookie_.clear();
+  auto post = [&](const std::string& path, std::map<std::string, std::string> form) {
+    form["csrf"] = csrf;
+    return call("POST", path, form, ops);
+  };
+  EXPECT_EQ(
+      call("POST", "/no-tenant/delete", {{"id", "_no-tenant:1"}, {"reason", "x"}}, ops).r.status,
+      403u);
+  EXPECT_EQ(post("/no-tenant/delete", {{"id", "_no-tenant:1"}, {"reason", "  "}}).r.status, 400u);
+  EXPECT_EQ(
+      post("/no-tenant/assign", {{"id", "_no-tenant:1"}, {"tenant", "acmee"}, {"reason", "r"}})
+          .r.status,
+      400u);
+  EXPECT_EQ(post("/no-tenant/delete", {{"id", "acme:1"}, {"reason", "r"}}).r.status, 400u);
+  EXPECT_EQ(post("/no-tenant/delete", {{"id", "_no-tenant:9"}, {"reason", "r"}}).r.status, 404u);
+  Reply assigned = post("/no-tenant/assign",
+                        {{"id", "_no-tenant:1"}, {"tenant", "acme"}, {"reason", "acme's relay"}});
+  EXPECT_EQ(assigned.r.status, 303u);
+  EXPECT_NE(assigned.header("Location").find("to=acme%3A4"), std::string::npos)
+      << assigned.header("Location");
+  EXPECT_EQ(acme_->get(4)->assigned_from, "_no-tenant:1");
+  Reply deleted = post("/api/no-tenant/delete", {{"id", "_no-tenant:2"}, {"reason", "spam"}});
+  EXPECT_EQ(deleted.r.status, 200u);
+  EXPECT_NE(deleted.r.body.find("\"action\": \"delete\""), std::string::npos) << deleted.r.body;
+  EXPECT_EQ(queue->count(), 0u);
+  auto entries = queue->audit();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].action, "assign");
+  EXPECT_EQ(entries[0].moved_to, "acme:4");
+  EXPECT_EQ(entries[0].reason, "acme's relay");
+  EXPECT_EQ(entries[0].user, "web:ops (header, operator) from 127.0.0.1");
+  EXPECT_EQ(entries[1].action, "delete");
+  EXPECT_TRUE(queue->verify_audit().ok());
+  // Sources and the queue length on the status page.
+  Reply status = call("GET", "/api/status", {}, ops);
+  EXPECT_NE(status.r.body.find("\"no_tenant_queue\": 0"), std::string::npos) << status.r.body;
+}
+
 TEST_F(WebApp, MessagePageEscapesAndItsHtmlRunsNothing) {
   login("aud", "aud-pass");
   Reply page = call("GET", "/messages/acme:1");
