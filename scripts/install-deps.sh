@@ -31,8 +31,10 @@ packages=(
   # RFC 3161 timestamps (stamp/): libcurl for the TSA; tests run a TSA (openssl ts -reply behind a
   # python3 stdlib HTTP server) and unzip evidence bundles
   libcurl4-openssl-dev python3 unzip
-  # postjournal-web (web/): libmicrohttpd; its tests drive it with curl
-  libmicrohttpd-dev curl
+  # postjournal-web (web/): libmicrohttpd; its tests drive it with curl, headless Chromium
+  # (selenium), and through the shipped Apache sites with a private slapd and glewlwyd (OIDC)
+  libmicrohttpd-dev curl chromium chromium-driver python3-selenium apache2 slapd ldap-utils
+  libapache2-mod-auth-openidc glewlwyd dbconfig-no-thanks sqlite3
   # index tests: a real PDF made with ghostscript (ps2pdf), DOCX zipped from its XML parts
   ghostscript zip
   # fuzzing (scripts/fuzz.sh; a short run is part of test.sh)
@@ -60,6 +62,9 @@ fi
 echo "install-deps: installing ${missing[*]}"
 # Postfix is installed for the tests' private instances only: no system mailer configuration.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# slapd and glewlwyd likewise: the tests run private instances with their own configuration.
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+echo "glewlwyd glewlwyd/config_type select No configuration" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -140,6 +140,7 @@ Response App::route(const Request& r) {
     if (r.method == "GET") return login_form(r);
     return error(405, "Use GET or POST.", false);
   }
+  if (p == "/favicon.ico") return error(404, "No such page.", false);
   auto caller = identify(r);
   if (!caller) {
     bool named = !config_->web_trusted_header.empty() && trusted_peer(r) &&
@@ -184,7 +185,12 @@ Response App::route(const Request& r) {
 }
 
 Response App::login_form(const Request& r, const std::string& message, unsigned status) {
-  Session s = sessions_.open_anonymous();
+  // The anonymous session the browser already has is kept: a second GET /login (another tab,
+  // a redirected /favicon.ico) must not invalidate the token of a form already shown.
+  std::optional<Session> held;
+  if (auto it = r.cookies.find("pj_session"); it != r.cookies.end())
+    held = sessions_.find(it->second);
+  Session s = held && !held->who ? *held : sessions_.open_anonymous();
   std::string body = "<h1>Log in</h1>";
   if (!message.empty()) body += "<p class=\"error\">" + h(message) + "</p>";
   body +=

@@ -254,6 +254,9 @@ TEST_F(WebApp, LoginNeedsTheFormsTokenAndRotatesTheSession) {
   EXPECT_EQ(call("GET", "/api/search?q=x").r.status, 401u);
   Reply form = call("GET", "/login");
   std::string anonymous = cookie_;
+  // A second form (another tab, a browser's /favicon.ico) keeps the session and its token.
+  EXPECT_EQ(csrf_of(call("GET", "/login").r.body), csrf_of(form.r.body));
+  EXPECT_EQ(cookie_, anonymous);
   EXPECT_NE(form.header("Set-Cookie").find("HttpOnly; SameSite=Strict"), std::string::npos);
   EXPECT_EQ(form.header("Set-Cookie").find("Secure"), std::string::npos);  // plain http
   EXPECT_EQ(call("POST", "/login", {{"username", "aud"}, {"password", "aud-pass"}, {"csrf", "0"}})
