@@ -1,4 +1,4 @@
-// postjournal user add|list|remove|password: postjournal-web's local accounts
+// postjournal user add|list|remove|password|totp: postjournal-web's local accounts
 // (access/accounts.hpp).
 #include <iostream>
 
@@ -9,6 +9,7 @@
 #include "util/file.hpp"
 #include "util/json_writer.hpp"
 #include "util/log.hpp"
+#include "util/totp.hpp"
 
 namespace postjournal::cli {
 
@@ -41,7 +42,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 int run_user(const Context& ctx, const Args& args) {
   const auto& pos = args.positional();
-  if (pos.empty()) throw UsageError("usage: postjournal user add|list|remove|password ...");
+  if (pos.empty()) throw UsageError("usage: postjournal user add|list|remove|password|totp ...");
   access::AccountStore store(access::accounts_path(ctx.config));
   const std::string& sub = pos[0];
   try {
@@ -60,16 +61,17 @@ int run_user(const Context& ctx, const Args& args) {
             for (const auto& s : *v) w.value(s);
             w.end_array();
           }
-          w.end_object();
+          w.key("totp").value(!a.totp_secret.empty()).end_object();
         }
         w.end_array();
         std::cout << w.str();
         return kExitOk;
       }
-      std::cout << "NAME                     ROLE      TENANTS          ADDRESSES / DOMAINS\n";
+      std::cout << "NAME                     ROLE      TOTP TENANTS          ADDRESSES / DOMAINS\n";
       for (const auto& a : all) {
         std::cout << pad(a.name, 24) << " " << pad(std::string(config::to_string(a.role)), 9) << " "
-                  << pad(joined(a.tenants), 16) << " "
+                  << (a.totp_secret.empty() ? "no   " : "yes  ") << pad(joined(a.tenants), 16)
+                  << " "
                   << (a.role == config::Role::kUser ? joined(a.addresses) : joined(a.domains))
                   << "\n";
       }
@@ -101,6 +103,21 @@ int run_user(const Context& ctx, const Args& args) {
                 << "web.session_idle, or at once when postjournal-web restarts)\n";
       return kExitOk;
     }
+    if (sub == "totp") {
+      std::string secret = args.has("off") ? "" : util::totp_new_secret();
+      store.set_totp(name, secret);
+      util::log(util::LogLevel::kInfo, "web account totp " +
+                                           std::string(secret.empty() ? "removed" : "set") +
+                                           " name=" + name + " by=" + invoking_user());
+      if (secret.empty()) {
+        std::cout << "one-time codes no longer needed for " << name << "\n";
+      } else {
+        std::cout << "secret: " << secret
+                  << "\nuri:    " << util::totp_uri("postjournal", name, secret) << "\nFrom now on "
+                  << name << " logs in with the password and the current code.\n";
+      }
+      return kExitOk;
+    }
     if (sub == "password") {
       store.set_password(name, util::password_hash(read_password(args)));
       std::cout << "password of " << name << " changed\n";
@@ -111,7 +128,7 @@ int run_user(const Context& ctx, const Args& args) {
   } catch (const std::system_error& e) {
     throw CommandError(kExitSoftware, e.what());
   }
-  throw UsageError("unknown user subcommand '" + sub + "' (add, list, remove, password)");
+  throw UsageError("unknown user subcommand '" + sub + "' (add, list, remove, password, totp)");
 }
 
 }  // namespace postjournal::cli

@@ -290,16 +290,20 @@ const std::vector<Command>& commands() {
       {"user",
        "user add NAME --role operator|auditor|user [--tenant T]... [--domain D]... "
        "[--address A]... --password-file F\n"
-       "       postjournal user list [--json] | remove NAME | password NAME --password-file F",
+       "       postjournal user list [--json] | remove NAME | password NAME --password-file F\n"
+       "       postjournal user totp NAME [--off]",
        "Local accounts of postjournal-web (in web.users_file, default <archive.root>/web-users, "
        "mode 0600; passwords hashed with scrypt). An operator sees status, audit logs and the No "
        "Tenant queue (and the mail of tenants given with --tenant); an auditor the mail of his "
        "--tenant (or '*'), optionally only deliveries with a participant in a --domain; a user "
        "the deliveries where one of his --address is a participant (BCC included). The password "
        "is the first line of F ('-': standard input), at least 8 characters. Identities the web "
-       "server in front authenticates get their role from web.roles instead.",
+       "server in front authenticates get their role from web.roles instead. user totp gives "
+       "the account a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s; printed with its "
+       "otpauth:// URI for an authenticator app): from then on its login needs the current "
+       "one-time code too, each code good once; --off removes it.",
        {value("role"), values("tenant"), values("domain"), values("address"),
-        value("password-file"), flag("json")},
+        value("password-file"), flag("json"), flag("off")},
        run_user},
       {"purge",
        "purge [--tenant T] [--dry-run [--now TIME]] [--json]",

@@ -7,6 +7,8 @@
 #include "util/json_writer.hpp"
 #include "util/log.hpp"
 #include "util/sha256.hpp"
+#include "util/strings.hpp"
+#include "util/totp.hpp"
 
 namespace postjournal::web {
 
@@ -197,6 +199,8 @@ Response App::login_form(const Request& r, const std::string& message, unsigned 
       "<form method=\"post\" action=\"/login\"><p><label>User <input type=\"text\" "
       "name=\"username\" autocomplete=\"username\" autofocus></label></p><p><label>Password "
       "<input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label></p>"
+      "<p><label>One-time code <input type=\"text\" name=\"totp\" inputmode=\"numeric\" "
+      "autocomplete=\"one-time-code\" size=\"6\"></label> (accounts with TOTP only)</p>"
       "<input type=\"hidden\" name=\"csrf\" value=\"" +
       h(s.csrf) + "\"><p><button type=\"submit\">Log in</button></p></form>";
   Response out = html(status, page("Log in", nullptr, "", body));
@@ -225,12 +229,14 @@ Response App::login(const Request& r) {
   // A missing account costs the same scrypt as a wrong password (no account probing by time).
   static const std::string kDummy = util::password_hash("postjournal-dummy", 15);
   bool ok = util::password_verify(password, a ? a->password_hash : kDummy) && a.has_value();
+  if (ok && !a->totp_secret.empty())
+    ok = second_factor(*a, r.form.count("totp") ? r.form.at("totp") : "");
   if (!ok) {
     throttle_.failed(by_user);
     throttle_.failed(by_ip);
     util::log(util::LogLevel::kWarning,
               "web: login of '" + user + "' from " + r.client + " failed");
-    return login_form(r, "Wrong user or password.", 401);
+    return login_form(r, "Wrong user, password or one-time code.", 401);
   }
   throttle_.succeeded(by_user);
   Session s = sessions_.log_in(pre->id, access::from_account(*a));
@@ -238,6 +244,16 @@ Response App::login(const Request& r) {
   Response out = redirect("/search");
   out.header("Set-Cookie", session_cookie(s.id, r));
   return out;
+}
+
+bool App::second_factor(const access::Account& a, const std::string& code) {
+  std::lock_guard<std::mutex> lock(totp_mu_);
+  auto last = totp_used_.find(a.name);
+  auto step = util::totp_match(a.totp_secret, util::trim(code), util::now_us() / 1000000,
+                               last == totp_used_.end() ? 0 : last->second);
+  if (!step) return false;
+  totp_used_[a.name] = *step;  // each code is good once
+  return true;
 }
 
 Response App::logout(const Request& r, const Caller& c) {

@@ -1,6 +1,7 @@
 // postjournal-web's application: routes a Request to its handler and returns the Response
 // (server.cpp does the HTTP). Routes (README, Web):
-//   GET  /login  POST /login  POST /logout        local accounts; sessions.hpp
+//   GET  /login  POST /login  POST /logout        local accounts (password, and the TOTP code
+//                                                 of accounts that have one); sessions.hpp
 //   GET  /search                                  the search form and a page of results
 //   POST /export                                  a result set as mbox or a zip of .eml + manifest
 //   GET  /messages/ID  /messages/ID/html  /messages/ID/raw  /messages/ID/original
@@ -21,7 +22,10 @@
 // Thread-safe: handle() is called from every worker thread.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "access/accounts.hpp"
@@ -61,6 +65,8 @@ class App {
 
   Response login_form(const Request& r, const std::string& message = {}, unsigned status = 200);
   Response login(const Request& r);
+  // The account's TOTP code (util/totp.hpp), each step accepted once per account.
+  bool second_factor(const access::Account& a, const std::string& code);
   Response logout(const Request& r, const Caller& c);
   Response search(const Request& r, const Caller& c, bool api);
   Response export_results(const Request& r, const Caller& c);
@@ -79,6 +85,8 @@ class App {
   access::AccountStore accounts_;
   Sessions sessions_;
   LoginThrottle throttle_;
+  std::mutex totp_mu_;
+  std::map<std::string, std::int64_t> totp_used_;  // account -> last accepted TOTP step
   std::string header_csrf_key_;  // CSRF tokens of front-door identities: HMAC(key, name)
   AccessLog log_;
 };

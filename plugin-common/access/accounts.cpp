@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <system_error>
 
 #include "archive/tenant_id.hpp"
 #include "util/file.hpp"
 #include "util/strings.hpp"
+#include "util/totp.hpp"
 
 namespace postjournal::access {
 
@@ -49,15 +51,16 @@ std::vector<Account> parse(const std::string& text, const std::string& path) {
     if (l.empty() || l[0] == '#') continue;
     auto f = split(l, '\t');
     Account a;
-    if (f.size() != 6 || !config::parse_role(f[1], a.role)) {
+    if ((f.size() != 6 && f.size() != 7) || !config::parse_role(f[1], a.role)) {
       throw AccountError(path + ":" + std::to_string(line) +
-                         ": damaged account line (expected 6 tab-separated fields)");
+                         ": damaged account line (expected 6 or 7 tab-separated fields)");
     }
     a.name = f[0];
     a.tenants = list_field(f[2]);
     a.domains = list_field(f[3]);
     a.addresses = list_field(f[4]);
     a.password_hash = f[5];
+    if (f.size() == 7) a.totp_secret = f[6];
     out.push_back(std::move(a));
   }
   return out;
@@ -67,7 +70,8 @@ std::string format(const std::vector<Account>& accounts) {
   std::string out = std::string(kHeader) + "\n";
   for (const auto& a : accounts) {
     out += a.name + "\t" + std::string(config::to_string(a.role)) + "\t" + join(a.tenants) + "\t" +
-           join(a.domains) + "\t" + join(a.addresses) + "\t" + a.password_hash + "\n";
+           join(a.domains) + "\t" + join(a.addresses) + "\t" + a.password_hash +
+           (a.totp_secret.empty() ? "" : "\t" + a.totp_secret) + "\n";
   }
   return out;
 }
@@ -152,6 +156,8 @@ std::string check_account(const Account& a) {
   if (a.role != config::Role::kUser && !a.addresses.empty())
     return "--address belongs to the user role";
   if (a.password_hash.empty() || !clean(a.password_hash)) return "no usable password hash";
+  if (!a.totp_secret.empty() && (!util::base32_decode(a.totp_secret) || !clean(a.totp_secret)))
+    return "the TOTP secret is not base32";
   return {};
 }
 
@@ -192,18 +198,31 @@ bool AccountStore::remove(const std::string& name) {
   return true;
 }
 
-void AccountStore::set_password(const std::string& name, const std::string& password_hash) {
-  Locked lock(path_);
-  auto all = read_accounts(path_);
+namespace {
+// One read-modify-write of account `name` under the lock; AccountError when it does not exist.
+void update(const std::string& path, const std::string& name,
+            const std::function<void(Account&)>& change) {
+  Locked lock(path);
+  auto all = read_accounts(path);
   bool found = false;
   for (auto& a : all) {
     if (a.name == name) {
-      a.password_hash = password_hash;
+      change(a);
+      if (auto err = check_account(a); !err.empty()) throw AccountError(err);
       found = true;
     }
   }
   if (!found) throw AccountError("no account '" + name + "'");
-  write_accounts(path_, all);
+  write_accounts(path, all);
+}
+}  // namespace
+
+void AccountStore::set_password(const std::string& name, const std::string& password_hash) {
+  update(path_, name, [&](Account& a) { a.password_hash = password_hash; });
+}
+
+void AccountStore::set_totp(const std::string& name, const std::string& secret) {
+  update(path_, name, [&](Account& a) { a.totp_secret = secret; });
 }
 
 std::string accounts_path(const config::Config& c) {

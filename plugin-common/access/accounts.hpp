@@ -1,9 +1,10 @@
 // postjournal-web's local accounts (`postjournal user add|list|remove|password`): a small text
-// file, one account per line (name, role, tenants, domains, addresses, scrypt password hash;
-// tab-separated, lists comma-separated), mode 0600, replaced atomically under an flock of
-// FILE.lock so two commands never lose each other's change. Names: 1..128 of [A-Za-z0-9._@+-].
-// Errors: AccountError with a message for the operator (file:line for a damaged file, an existing
-// or unknown name); std::system_error for I/O. Thread-safe: every call reads the file afresh.
+// file, one account per line (name, role, tenants, domains, addresses, scrypt password hash and,
+// optionally, a TOTP secret; tab-separated, lists comma-separated), mode 0600, replaced atomically
+// under an flock of FILE.lock so two commands never lose each other's change. Names: 1..128 of
+// [A-Za-z0-9._@+-]. Errors: AccountError with a message for the operator (file:line for a damaged
+// file, an existing or unknown name); std::system_error for I/O. Thread-safe: every call reads the
+// file afresh.
 #pragma once
 
 #include <optional>
@@ -26,6 +27,7 @@ struct Account {
   std::vector<std::string> domains;
   std::vector<std::string> addresses;
   std::string password_hash;  // util::password_hash
+  std::string totp_secret;    // base32 (util/totp.hpp); empty: no second factor
   bool operator==(const Account&) const = default;
 };
 
@@ -48,6 +50,8 @@ class AccountStore {
   bool remove(const std::string& name);
   // Throws AccountError when there is no such account.
   void set_password(const std::string& name, const std::string& password_hash);
+  // Sets (a base32 secret) or clears ("") the account's TOTP secret. AccountError as above.
+  void set_totp(const std::string& name, const std::string& secret);
 
  private:
   std::string path_;

@@ -99,6 +99,21 @@ check "views and downloads audited" 1 "$(echo "$audit" | grep -q 'web-download a
 check "export audited" 1 "$(echo "$audit" | grep -c 'web-export')"
 check "audit chain verified" 1 "$(echo "$audit" | grep -c 'chain verified')"
 
+# TOTP: `user totp` prints the secret; the login then needs the current code as well.
+$pj -c "$cfg" user add two --role auditor --tenant acme --password-file "$work/pw" >/dev/null
+secret=$($pj -c "$cfg" user totp two | sed -n 's/^secret: //p')
+check "user list shows the second factor" 1 "$($pj -c "$cfg" user list | grep -c '^two .* yes ')"
+check "password alone refused" 401 "$(web_login "$url" two auditor-pass-1 "$work/jar3")"
+code=$(/usr/bin/python3 -c 'import base64, hmac, struct, sys, time
+k = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
+o = h[19] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$secret")
+token=$(curl -s -c "$work/jar3" "$url/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//; s/"$//')
+check "password and the authenticator's code" 303 "$(curl -s -o /dev/null -w '%{http_code}' \
+  -b "$work/jar3" -c "$work/jar3" --data-urlencode username=two --data-urlencode password=auditor-pass-1 \
+  --data-urlencode "csrf=$token" --data-urlencode "totp=$code" "$url/login")"
+
 rc=0
 web_stop || rc=$?
 check "SIGTERM stops it cleanly" 0 "$rc"

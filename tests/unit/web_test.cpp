@@ -17,6 +17,8 @@
 #include "test_support.hpp"
 #include "util/crypto.hpp"
 #include "util/markup.hpp"
+#include "util/time.hpp"
+#include "util/totp.hpp"
 #include "view/message_view.hpp"
 #include "view/sanitize.hpp"
 
@@ -71,20 +73,43 @@ TEST(WebPieces, ScryptPasswords) {
     EXPECT_FALSE(util::password_verify("correct horse", bad)) << bad;
 }
 
+TEST(WebPieces, TotpMatchesRfc6238AndBase32RoundTrips) {
+  // RFC 6238 appendix B (SHA-1 secret "12345678901234567890"), the last 6 of its 8 digits.
+  std::string secret = "12345678901234567890";
+  EXPECT_EQ(util::totp_code(secret, 59 / 30, 8), "94287082");
+  EXPECT_EQ(util::totp_code(secret, 1111111109 / 30, 8), "07081804");
+  EXPECT_EQ(util::totp_code(secret, 20000000000 / 30, 8), "65353130");
+  EXPECT_EQ(util::base32_encode(secret), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  EXPECT_EQ(util::base32_decode("gezdgnbvgy3tqojqgezdgnbvgy3tqojq"), secret);
+  EXPECT_FALSE(util::base32_decode("GEZ1"));
+  std::string b32 = util::base32_encode(secret);
+  std::string now_code = util::totp_code(secret, 1111111109 / 30);
+  EXPECT_EQ(util::totp_match(b32, now_code, 1111111109, 0), 1111111109 / 30);
+  EXPECT_EQ(util::totp_match(b32, now_code, 1111111109 + 30, 0), 1111111109 / 30);  // drift
+  EXPECT_FALSE(util::totp_match(b32, now_code, 1111111109 + 90, 0));                // too old
+  EXPECT_FALSE(util::totp_match(b32, now_code, 1111111109, 1111111109 / 30));       // used
+  EXPECT_FALSE(util::totp_match(b32, "12345", 1111111109, 0));
+  EXPECT_EQ(util::totp_uri("postjournal", "a b", "ABC"),
+            "otpauth://totp/postjournal:a%20b?secret=ABC&issuer=postjournal&algorithm=SHA1&"
+            "digits=6&period=30");
+  EXPECT_EQ(util::base32_decode(util::totp_new_secret())->size(), 20u);
+}
+
 TEST(WebPieces, AccountStoreRefusesDuplicatesAndNamesDamagedLines) {
   TempDir dir;
   access::AccountStore store(dir.path() + "/web-users");
   EXPECT_TRUE(store.list().empty());
-  access::Account a{"aud", config::Role::kAuditor, {"acme"}, {}, {}, util::password_hash("pw", 10)};
+  access::Account a{"aud", config::Role::kAuditor,        {"acme"}, {},
+                    {},    util::password_hash("pw", 10), {}};
   store.add(a);
   EXPECT_THROW(store.add(a), access::AccountError);
-  access::Account u{"alice", config::Role::kUser, {}, {}, {"Alice@Acme.Example"}, "scrypt$x"};
+  access::Account u{"alice", config::Role::kUser, {}, {}, {"Alice@Acme.Example"}, "scrypt$x", {}};
   store.add(u);
   ASSERT_EQ(store.list().size(), 2u);
   EXPECT_EQ(store.find("alice")->addresses, std::vector<std::string>{"alice@acme.example"});
-  access::Account nobody{"bob", config::Role::kUser, {}, {}, {}, "scrypt$x"};
+  access::Account nobody{"bob", config::Role::kUser, {}, {}, {}, "scrypt$x", {}};
   EXPECT_THROW(store.add(nobody), access::AccountError);  // a user needs an address
-  access::Account bad_name{"a b", config::Role::kOperator, {}, {}, {}, "scrypt$x"};
+  access::Account bad_name{"a b", config::Role::kOperator, {}, {}, {}, "scrypt$x", {}};
   EXPECT_THROW(store.add(bad_name), access::AccountError);
   EXPECT_TRUE(store.remove("aud"));
   EXPECT_FALSE(store.remove("aud"));
@@ -169,13 +194,14 @@ class WebApp : public ::testing::Test {
     acme_ = acme;
     access::AccountStore store(access::accounts_path(*config_));
     store.add(
-        {"aud", config::Role::kAuditor, {"acme"}, {}, {}, util::password_hash("aud-pass", 10)});
+        {"aud", config::Role::kAuditor, {"acme"}, {}, {}, util::password_hash("aud-pass", 10), {}});
     store.add({"alice",
                config::Role::kUser,
                {},
                {},
                {"alice@acme.example"},
-               util::password_hash("alice-pass", 10)});
+               util::password_hash("alice-pass", 10),
+               {}});
     app_ = std::make_unique<web::App>(config_);
   }
 
@@ -271,6 +297,32 @@ TEST_F(WebApp, LoginNeedsTheFormsTokenAndRotatesTheSession) {
   std::string csrf = csrf_of(call("GET", "/search").r.body);
   EXPECT_EQ(call("POST", "/logout", {{"csrf", csrf}}).r.status, 303u);
   EXPECT_EQ(call("GET", "/api/whoami").r.status, 401u);
+}
+
+TEST_F(WebApp, TotpAccountNeedsTheCurrentCodeOnce) {
+  access::AccountStore store(access::accounts_path(*config_));
+  std::string secret = util::totp_new_secret();
+  store.set_totp("aud", secret);
+  EXPECT_EQ(store.find("aud")->totp_secret, secret);
+  auto code = [&] {
+    return util::totp_code(*util::base32_decode(secret), util::now_us() / 1000000 / 30);
+  };
+  auto login_with = [&](const std::string& totp) {
+    cookie_.clear();
+    std::string csrf = csrf_of(call("GET", "/login").r.body);
+    return call("POST", "/login",
+                {{"username", "aud"}, {"password", "aud-pass"}, {"csrf", csrf}, {"totp", totp}});
+  };
+  EXPECT_EQ(login("aud", "aud-pass").r.status, 401u);  // the password alone
+  std::string good = code();
+  EXPECT_EQ(login_with(good == "000000" ? "111111" : "000000").r.status, 401u);
+  // The counter of failures is per account and address: two so far, the limit is three.
+  EXPECT_EQ(login_with(good).r.status, 303u);
+  EXPECT_EQ(call("GET", "/api/whoami").r.status, 200u);
+  cookie_.clear();
+  EXPECT_EQ(login_with(good).r.status, 401u);  // a code is good once
+  store.set_totp("aud", "");
+  EXPECT_TRUE(store.find("aud")->totp_secret.empty());
 }
 
 TEST_F(WebApp, FailedLoginsAreThrottled) {
