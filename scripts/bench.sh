@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the six benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
-# bench/run-search.sh, bench/run-stamp.sh, bench/run-retention.sh) and
+# Runs the seven benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
+# bench/run-search.sh, bench/run-stamp.sh, bench/run-retention.sh, bench/run-web.sh) and
 # prints one Markdown table of their figures and ratios against the baselines each measures in
 # the same run, headed by the machine: cores, CPU, the file system and device under /var/tmp
 # (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
 # The same table goes into README's "Performance" section.
 # Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
-#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp,retention}
+#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp,retention,web}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=
@@ -21,7 +21,7 @@ fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}'
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
 if [[ -n ${BENCH_LOGS:-} ]]; then  # re-render a table from saved outputs (archive, parse, smtp)
-  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp,retention} "$log/"
+  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp,retention,web} "$log/"
 else
   echo "== bench/archive" >&2
   bench/run-archive.sh | tee "$log/archive" >&2
@@ -35,6 +35,8 @@ else
   bench/run-stamp.sh | tee "$log/stamp" >&2
   echo "== bench/retention" >&2
   bench/run-retention.sh | tee "$log/retention" >&2
+  echo "== bench/web" >&2
+  bench/run-web.sh | tee "$log/web" >&2
 fi
 
 field() { grep -m1 "$2" "$log/$1" | sed -E "s#.*$3.*#\\1#"; }
@@ -104,6 +106,14 @@ r_store=$(field retention '^baseline:' 'at ([0-9]+) msg/s')
 r_ratio=$(field retention '^ratio purge/store' ': ([0-9.]+)')
 r_big=$(field retention '^purge in 10N' '= ([0-9]+) deliveries/s')
 r_scale=$(field retention '^ratio purge rate' ': ([0-9.]+)')
+w_n=$(field web '^corpus:' ': ([0-9]+) messages')
+w_r1=$(field web '^web search API, 1 connection' 'rate=([0-9.]+) req/s')
+w_p1=$(field web '^web search API, 1 connection' 'p95=([0-9.]+) ms')
+w_r4=$(field web '^web search API, 4 connections' 'rate=([0-9.]+) req/s')
+w_p4=$(field web '^web search API, 4 connections' 'p95=([0-9.]+) ms')
+w_cli=$(field web '^CLI search' 'rate=([0-9.]+) q/s')
+w_cp=$(field web '^CLI search' 'p95=([0-9.]+) ms')
+w_ratio=$(field web '^ratio web' ': ([0-9.]+)$')
 
 table=$(cat <<TABLE
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
@@ -127,6 +137,7 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | timestamp: verify of $t_n deliveries | $t_s stamps checked: $t_vc s | tokens not checked: $t_vu s | $t_vr | (reported) |
 | timestamp: evidence bundle of a delivery $t_steps deliveries before its stamp | export $t_exp s; verify-evidence.sh $t_ve s = $t_rate steps/s | process-spawn floor: $t_floor steps/s | $t_er | (reported) |
 | retention: purge of $r_n expired 4 KB deliveries (batches of 256, tombstones and audit entries) | $r_rate deliveries/s | stored by 8 producers: $r_store msg/s | $r_ratio | (reported) |
+| web: search API at $w_n messages (exact count + first page of 50 + the durable audit entry), keep-alive | 4 connections: $w_r4 req/s, p95 $w_p4 ms; 1 connection: $w_r1 req/s, p95 $w_p1 ms | the CLI, a process per query: $w_cli q/s, p95 $w_cp ms | $w_ratio | (reported) |
 | retention: the same $r_n purged from an archive of 10 × as many | $r_big deliveries/s | the purge above: $r_rate deliveries/s | $r_scale | (reported; a scan of the archive per removal would be ≈ 0.1) |
 TABLE
 )
