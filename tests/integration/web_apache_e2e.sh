@@ -7,26 +7,7 @@
 # see a message she did not take part in, a wrong password is refused, and every view is in
 # `postjournal audit` under the LDAP name.
 # Usage: web_apache_e2e.sh SOURCE_DIR BUILD_DIR   (root; apache2 slapd ldap-utils)
-set -euo pipefail
-src=$1
-pj=$2/cli/postjournal
-export POSTJOURNAL_WEB=$2/web/postjournal-web
-source "$src/scripts/lib/instance.sh"
-source "$src/scripts/lib/web.sh"
-source "$src/tests/integration/lib/frontdoor.sh"
-work=$(mktemp -d)
-chmod 755 "$work"
-failures=0
-cleanup() {
-  web_stop || true
-  frontdoor_stop
-  if (( failures > 0 )); then tail -n 20 "$work"/web.log "$work"/apache/logs/error.log 2>/dev/null; fi
-  if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check() { if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: want [$2] got [$3]"; fi; }
+source "$1/tests/integration/lib/web_test.sh" "$1" "$2"
 
 lport=$(free_port)
 aport=$(free_port)
@@ -116,4 +97,4 @@ ldappasswd -x -H "ldap://127.0.0.1:$lport" -D cn=admin,dc=example,dc=org -w admi
   uid=alice,ou=people,dc=example,dc=org
 check "changed LDAP password: old one refused" 401 "$(code -u alice:alice-pw "$A/api/whoami")"
 
-if (( failures == 0 )); then echo "PASS: web_apache_e2e"; else echo "FAILED: $failures"; exit 1; fi
+web_test_finish web_apache_e2e

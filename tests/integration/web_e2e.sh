@@ -7,24 +7,8 @@
 #   arrives sanitised under a sandboxing Content-Security-Policy, an oversized request gets 413,
 #   every access is in `postjournal audit`, SIGTERM stops it cleanly.
 # Usage: web_e2e.sh SOURCE_DIR BUILD_DIR
-set -euo pipefail
-src=$1
-pj=$2/cli/postjournal
-export POSTJOURNAL_WEB=$2/web/postjournal-web
-source "$src/scripts/lib/instance.sh"
-source "$src/scripts/lib/web.sh"
-work=$(mktemp -d)
-failures=0
-cleanup() {
-  web_stop || true
-  if [[ -n ${SOCK_PID:-} ]]; then kill "$SOCK_PID" 2>/dev/null || true; fi
-  if (( failures > 0 )); then tail -n 30 "$work"/web*.log 2>/dev/null; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check() { if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: want [$2] got [$3]"; fi; }
+source "$1/tests/integration/lib/web_test.sh" "$1" "$2"
+web_test_extra_cleanup() { if [[ -n ${SOCK_PID:-} ]]; then kill "$SOCK_PID" 2>/dev/null; fi; }
 
 port=$(free_port)
 url=http://127.0.0.1:$port
@@ -128,4 +112,4 @@ check "Unix socket answers" 200 "$(curl -s -o /dev/null -w '%{http_code}' --unix
 check "Unix socket mode" 660 "$(stat -c %a "$sock")"
 kill -TERM "$SOCK_PID"; wait "$SOCK_PID" || true; SOCK_PID=
 
-if (( failures == 0 )); then echo "PASS: web_e2e"; else echo "FAILED: $failures"; exit 1; fi
+web_test_finish web_e2e

@@ -6,28 +6,7 @@
 # through the code flow with curl and a forged X-Remote-User is ignored; the views are audited.
 # Usage: web_oidc_e2e.sh SOURCE_DIR BUILD_DIR   (root; apache2 libapache2-mod-auth-openidc
 # glewlwyd sqlite3 chromium chromium-driver python3-selenium)
-set -euo pipefail
-src=$1
-pj=$2/cli/postjournal
-export POSTJOURNAL_WEB=$2/web/postjournal-web
-source "$src/scripts/lib/instance.sh"
-source "$src/scripts/lib/web.sh"
-source "$src/tests/integration/lib/frontdoor.sh"
-work=$(mktemp -d)
-chmod 755 "$work"
-failures=0
-cleanup() {
-  web_stop || true
-  frontdoor_stop
-  if (( failures > 0 )); then
-    tail -n 20 "$work"/web.log "$work"/apache/logs/error.log "$work"/op/glewlwyd.log 2>/dev/null
-  fi
-  if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check() { if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: want [$2] got [$3]"; fi; }
+source "$1/tests/integration/lib/web_test.sh" "$1" "$2"
 
 gport=$(free_port)
 aport=$(free_port)
@@ -93,4 +72,4 @@ check "alice's search audited in acme" 1 "$($pj -c "$cfg" audit --tenant acme |
   grep -c 'web:alice@acme.example (header, auditor) from 127.0.0.1  web-search')"
 check "bob's view audited in beta" 1 "$($pj -c "$cfg" audit --tenant beta |
   grep -c 'web:bob@beta.example (header, auditor) from 127.0.0.1  web-view beta:1')"
-if (( failures == 0 )); then echo "PASS: web_oidc_e2e"; else echo "FAILED: $failures"; exit 1; fi
+web_test_finish web_oidc_e2e
