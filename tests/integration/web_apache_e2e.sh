@@ -12,20 +12,9 @@ source "$1/tests/integration/lib/web_test.sh" "$1" "$2"
 lport=$(free_port)
 aport=$(free_port)
 wport=$(free_port)
-cfg=$work/pj.yaml
-cat >"$cfg" <<YAML
-milter: {user: root}
-archive: {root: $work/archive}
-index: {extract_sandbox: none}
-web:
-  listen: "127.0.0.1:$wport"
-  trusted_header: X-Remote-User
-  addresses_header: X-Remote-Mail
-  roles:
-    - {user: alice, role: auditor, tenants: [acme]}
-    - {user: bob, role: auditor, tenants: [beta]}
-    - {user: carol, role: user}
-YAML
+frontdoor_config "$wport" "{user: alice, role: auditor, tenants: [acme]}
+{user: bob, role: auditor, tenants: [beta]}
+{user: carol, role: user}"
 msg() {  # msg TENANT FROM TO SUBJECT
   printf '%s\r\n' "From: $2" "To: $3" "Subject: $4" "Message-ID: <$RANDOM.$4@x>" "" "body of $4" \
     >"$work/m.eml"

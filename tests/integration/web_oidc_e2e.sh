@@ -12,19 +12,8 @@ gport=$(free_port)
 aport=$(free_port)
 wport=$(free_port)
 A=https://127.0.0.1:$aport
-cfg=$work/pj.yaml
-cat >"$cfg" <<YAML
-milter: {user: root}
-archive: {root: $work/archive}
-index: {extract_sandbox: none}
-web:
-  listen: "127.0.0.1:$wport"
-  trusted_header: X-Remote-User
-  addresses_header: X-Remote-Mail
-  roles:
-    - {user: alice@acme.example, role: auditor, tenants: [acme]}
-    - {user: bob@beta.example, role: auditor, tenants: [beta]}
-YAML
+frontdoor_config "$wport" "{user: alice@acme.example, role: auditor, tenants: [acme]}
+{user: bob@beta.example, role: auditor, tenants: [beta]}"
 for t in acme acme beta; do
   printf '%s\r\n' "From: x@$t.example" "To: y@$t.example" "Subject: for $t" "" "body" >"$work/m.eml"
   $pj -c "$cfg" import --tenant "$t" "$work/m.eml" >/dev/null

@@ -27,6 +27,16 @@ trap web_test_cleanup EXIT
 ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 check() { if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: want [$2] got [$3]"; fi; }
+# frontdoor_config PORT ROLE_LINES: writes $work/pj.yaml (sets cfg) for postjournal-web on
+# 127.0.0.1:PORT behind a front door (X-Remote-User, X-Remote-Mail) with the web.roles entries
+# ROLE_LINES (YAML flow mappings, one per line), over the archive $work/archive.
+frontdoor_config() {
+  cfg=$work/pj.yaml
+  printf 'milter: {user: root}\narchive: {root: %s}\nindex: {extract_sandbox: none}\nweb:\n  listen: "127.0.0.1:%s"\n  trusted_header: X-Remote-User\n  addresses_header: X-Remote-Mail\n  roles:\n' \
+    "$work/archive" "$1" >"$cfg"
+  sed 's/^/    - /' <<<"$2" >>"$cfg"
+}
+
 web_test_finish() {
   if (( failures == 0 )); then echo "PASS: $1"; else echo "FAILED: $failures"; exit 1; fi
 }
