@@ -13,6 +13,7 @@
 #include "index/index.hpp"
 #include "render.hpp"
 #include "retention/engine.hpp"
+#include "retention/json.hpp"
 #include "util/json_writer.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -195,17 +196,6 @@ int run_retention(const Context& ctx, const Args& args) {
 
 namespace {
 
-void hold_json(util::JsonWriter& w, const retention::HoldReport& h) {
-  w.begin_object().key("name").value(h.hold.name).key("kind").value(h.hold.kind);
-  w.key("scope").value(h.hold.scope).key("reason").value(h.hold.reason);
-  w.key("created").value(util::format_iso8601(h.hold.created));
-  w.key("created_by").value(h.hold.created_by).key("active").value(h.hold.active());
-  w.key("released").string_or_null(h.hold.released ? util::format_iso8601(h.hold.released) : "");
-  w.key("released_by").string_or_null(h.hold.released_by);
-  w.key("release_reason").string_or_null(h.hold.release_reason);
-  w.key("held").value(h.pinned).end_object();
-}
-
 void hold_text(const retention::HoldReport& h) {
   const auto& x = h.hold;
   std::cout << x.name << "  " << (x.active() ? "ACTIVE  " : "RELEASED") << "  " << x.kind
@@ -243,7 +233,7 @@ int run_hold(const Context& ctx, const Args& args) {
                                          " kind=" + q.kind + " held=" + std::to_string(r.pinned));
     if (args.has("json")) {
       util::JsonWriter w;
-      hold_json(w, r);
+      retention::hold_json(w, r);
       std::cout << w.str();
     } else {
       std::cout << "hold " << q.name << " created on tenant " << t.str() << ": " << r.pinned
@@ -278,10 +268,10 @@ int run_hold(const Context& ctx, const Args& args) {
     if (args.has("json")) {
       util::JsonWriter w;
       if (sub == "show") {
-        hold_json(w, shown[0]);
+        retention::hold_json(w, shown[0]);
       } else {
         w.begin_array();
-        for (const auto& h : shown) hold_json(w, h);
+        for (const auto& h : shown) retention::hold_json(w, h);
         w.end_array();
       }
       std::cout << w.str();

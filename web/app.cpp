@@ -160,6 +160,8 @@ Response App::route(const Request& r) {
       return triage(r, c, "assign", api);
     if (p == "/no-tenant/delete" || p == "/api/no-tenant/delete")
       return triage(r, c, "delete", api);
+    if (p == "/retention/hold" || p == "/api/retention/hold") return hold(r, c, false, api);
+    if (p == "/retention/release" || p == "/api/retention/release") return hold(r, c, true, api);
     return error(404, "No such page.", api);
   }
   if (r.method != "GET" && r.method != "HEAD") return error(405, "Use GET.", api);
@@ -171,6 +173,8 @@ Response App::route(const Request& r) {
   if (p == "/api/audit") return audit(r, c, true);
   if (p == "/status") return status(r, c, false);
   if (p == "/no-tenant") return no_tenant(r, c, false);
+  if (p == "/retention") return retention(r, c, false);
+  if (p == "/api/retention") return retention(r, c, true);
   if (p == "/api/no-tenant") return no_tenant(r, c, true);
   if (p == "/api/status") return status(r, c, true);
   if (p == "/api/whoami") {

@@ -12,7 +12,10 @@
 //                                                 the No Tenant queue and its triage (operator)
 //   GET  /api/search?tenant=T&q=Q&limit=N&offset=N&sort=date|relevance
 //   GET  /api/deliveries/ID  /api/deliveries/ID/raw  /api/deliveries/ID/original
-//   GET  /api/audit?tenant=T  /api/status  /api/whoami  /api/no-tenant
+//   GET  /retention?tenant=T  POST /retention/hold  POST /retention/release
+//                                                 retention summary and legal holds
+//   GET  /api/audit?tenant=T  /api/status  /api/whoami  /api/no-tenant  /api/retention?tenant=T
+//   POST /api/retention/hold (tenant, name, kind, scope, reason)  /api/retention/release
 //   POST /api/no-tenant/assign (id, tenant, reason)  /api/no-tenant/delete (id, reason)
 // Identity: the session cookie of a local login, or the front door's web.trusted_header when the
 // request comes from web.trusted_from or the Unix socket (then no session is needed). A
@@ -74,6 +77,10 @@ class App {
   Response audit(const Request& r, const Caller& c, bool api);
   Response status(const Request& r, const Caller& c, bool api);
   Response no_tenant(const Request& r, const Caller& c, bool api);
+  Response retention(const Request& r, const Caller& c, bool api);
+  Response hold(const Request& r, const Caller& c, bool release, bool api);
+  std::optional<archive::TenantId> retention_tenant(const Request& r, const Caller& c,
+                                                    std::vector<archive::TenantId>& seen);
   // action: "assign" or "delete".
   Response triage(const Request& r, const Caller& c, const std::string& action, bool api);
 

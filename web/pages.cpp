@@ -16,7 +16,9 @@ std::string page(std::string_view title, const access::Identity* who, std::strin
     if (access::may_operate(*who)) {
       out += " <a href=\"/status\">Status</a> <a href=\"/no-tenant\">No Tenant</a>";
     }
-    if (who->role != config::Role::kUser) out += " <a href=\"/audit\">Audit log</a>";
+    if (who->role != config::Role::kUser) {
+      out += " <a href=\"/audit\">Audit log</a> <a href=\"/retention\">Retention</a>";
+    }
     out += "</nav><form class=\"logout\" method=\"post\" action=\"/logout\"><span>" + h(who->name) +
            " (" + h(config::to_string(who->role)) + ")</span>" +
            "<input type=\"hidden\" name=\"csrf\" value=\"" + h(csrf) +

@@ -114,4 +114,12 @@ bool may_read_audit(const Identity& who, const archive::TenantId& t) {
   return who.role == config::Role::kAuditor && lists(who.tenants, t);
 }
 
+bool may_see_retention(const Identity& who, const archive::TenantId& t) {
+  return may_read_audit(who, t);
+}
+
+bool may_hold(const Identity& who, const archive::TenantId& t) {
+  return who.role == config::Role::kAuditor && lists(who.tenants, t) && who.domains.empty();
+}
+
 }  // namespace postjournal::access

@@ -59,5 +59,10 @@ bool may_read(const Identity& who, const archive::TenantId& tenant, const archiv
 std::string search_filter(const Identity& who);
 bool may_operate(const Identity& who);                                 // status, No Tenant
 bool may_read_audit(const Identity& who, const archive::TenantId& t);  // operator, auditor
+// Retention and legal holds: operators and auditors of the tenant see them; placing and
+// releasing holds is for auditors of the tenant whose reach is the whole tenant (no domain
+// limit), the legal side of the archive.
+bool may_see_retention(const Identity& who, const archive::TenantId& t);
+bool may_hold(const Identity& who, const archive::TenantId& t);
 
 }  // namespace postjournal::access

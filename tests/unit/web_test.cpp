@@ -461,6 +461,61 @@ TEST_F(WebApp, OperatorTriagesTheNoTenantQueueWithAReason) {
   EXPECT_NE(status.r.body.find("\"no_tenant_queue\": 0"), std::string::npos) << status.r.body;
 }
 
+TEST_F(WebApp, AuditorPlacesAndReleasesLegalHolds) {
+  login("aud", "aud-pass");
+  std::string csrf = csrf_of(call("GET", "/search").r.body);
+  Reply page = call("GET", "/retention");
+  EXPECT_EQ(page.r.status, 200u);
+  EXPECT_NE(page.r.body.find("action=\"/retention/hold\""), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/retention?tenant=beta").r.status, 404u);  // not his tenant
+  auto post = [&](const std::string& path, std::map<std::string, std::string> form) {
+    form["csrf"] = csrf;
+    return call("POST", path, form);
+  };
+  EXPECT_EQ(post("/retention/hold", {{"tenant", "acme"},
+                                     {"name", "case-1"},
+                                     {"kind", "address"},
+                                     {"scope", "alice@acme.example"},
+                                     {"reason", ""}})
+                .r.status,
+            400u);
+  Reply placed = post("/api/retention/hold", {{"tenant", "acme"},
+                                              {"name", "case-1"},
+                                              {"kind", "address"},
+                                              {"scope", "alice@acme.example"},
+                                              {"reason", "litigation 42"}});
+  EXPECT_EQ(placed.r.status, 200u) << placed.r.body;
+  EXPECT_NE(placed.r.body.find("\"held\": 2"), std::string::npos) << placed.r.body;  // acme:1, 2
+  EXPECT_EQ(post("/retention/hold",
+                 {{"tenant", "acme"}, {"name", "case-1"}, {"kind", "all"}, {"reason", "again"}})
+                .r.status,
+            400u);  // the name is taken
+  Reply listed = call("GET", "/api/retention?tenant=acme");
+  EXPECT_NE(listed.r.body.find("\"active_holds\": 1"), std::string::npos) << listed.r.body;
+  bool audited = false;
+  for (const auto& e : acme_->audit()) {
+    if (e.user == "web:aud (local, auditor) from 127.0.0.1" && e.reason == "litigation 42")
+      audited = true;
+  }
+  EXPECT_TRUE(audited);
+  // An operator sees holds but does not place or release them.
+  std::map<std::string, std::string> ops{{"X-Remote-User", "ops"}};
+  std::string saved = cookie_;
+  cookie_.clear();
+  EXPECT_EQ(call("GET", "/api/retention?tenant=acme", {}, ops).r.status, 200u);
+  std::string ops_csrf = csrf_of(call("GET", "/search", {}, ops).r.body);
+  EXPECT_EQ(call("POST", "/retention/release",
+                 {{"tenant", "acme"}, {"name", "case-1"}, {"reason", "x"}, {"csrf", ops_csrf}}, ops)
+                .r.status,
+            404u);
+  cookie_ = saved;
+  Reply released =
+      post("/retention/release", {{"tenant", "acme"}, {"name", "case-1"}, {"reason", "settled"}});
+  EXPECT_EQ(released.r.status, 303u);
+  EXPECT_NE(call("GET", "/api/retention?tenant=acme").r.body.find("\"active_holds\": 0"),
+            std::string::npos);
+}
+
 TEST_F(WebApp, MessagePageEscapesAndItsHtmlRunsNothing) {
   login("aud", "aud-pass");
   Reply page = call("GET", "/messages/acme:1");
