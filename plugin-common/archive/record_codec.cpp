@@ -65,6 +65,10 @@ std::string encode_delivery(const Delivery& d) {
     util::put_bytes(out, *s);
   }
   util::put_bytes(out, d.assigned_from);
+  for (const std::string* s :
+       {&d.transport.fetch_mailbox, &d.transport.fetch_folder, &d.transport.fidelity}) {
+    util::put_bytes(out, *s);
+  }
   return out;
 }
 
@@ -122,6 +126,12 @@ std::string decode_delivery(std::string_view bytes, Delivery& out) {
     }
   }
   if (version >= 3) ok = ok && r.bytes(d.assigned_from);
+  if (version >= 4) {
+    for (std::string* s :
+         {&d.transport.fetch_mailbox, &d.transport.fetch_folder, &d.transport.fidelity}) {
+      ok = ok && r.bytes(*s);
+    }
+  }
   if (!ok || !r.done()) return "delivery record is truncated or corrupt";
   std::copy(sha.begin(), sha.end(), reinterpret_cast<char*>(d.content_sha256.data()));
   std::copy(original_sha.begin(), original_sha.end(),

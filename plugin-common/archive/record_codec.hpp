@@ -14,8 +14,9 @@
 namespace postjournal::archive {
 
 // Version 2 added the fetch fields (fetch_server, fetch_protocol, fetch_uid, tls_peer) at the end;
-// version 1 records decode with them empty. Version 3 added assigned_from.
-inline constexpr std::uint16_t kRecordVersion = 3;
+// version 1 records decode with them empty. Version 3 added assigned_from, version 4 the
+// provider fields (fetch_mailbox, fetch_folder, fidelity).
+inline constexpr std::uint16_t kRecordVersion = 4;
 
 std::string encode_delivery(const Delivery& d);
 

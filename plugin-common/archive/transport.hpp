@@ -27,6 +27,12 @@ struct Transport {
   std::string fetch_protocol;  // imap, imap+starttls, imaps, pop3, pop3+starttls, pop3s
   std::string fetch_uid;       // "imap UIDVALIDITY UID" or "pop3 UIDL": the mailbox's own id
   std::string tls_peer;        // "sha256:<hex of the server certificate> verified|unverified"
+  // Record version 4: a provider's mailbox API (Microsoft Graph) as the source.
+  std::string fetch_mailbox;  // the mailbox (user principal name) the message was read from
+  std::string fetch_folder;   // its folder path there, "/"-separated ("Inbox/Projects")
+  // "" : the bytes as the sender's server transmitted them (SMTP, IMAP, POP3); "provider-mime":
+  // MIME the provider generated from its own store (Exchange's $value), not byte-exact evidence.
+  std::string fidelity;
   bool operator==(const Transport&) const = default;
 };
 

@@ -132,6 +132,9 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.key("fetch_protocol").string_or_null(d.transport.fetch_protocol);
   w.key("fetch_uid").string_or_null(d.transport.fetch_uid);
   w.key("tls_peer").string_or_null(d.transport.tls_peer);
+  w.key("fetch_mailbox").string_or_null(d.transport.fetch_mailbox);
+  w.key("fetch_folder").string_or_null(d.transport.fetch_folder);
+  w.key("fidelity").string_or_null(d.transport.fidelity);
   w.key("assigned_from").string_or_null(d.assigned_from);
   w.key("original_sha256").value(util::to_hex(d.original_sha256));
   w.key("mail_from").value(d.transport.mail_from);
@@ -180,7 +183,10 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   line("fetched from:", d.transport.fetch_server.empty()
                             ? ""
                             : d.transport.fetch_protocol + "://" + d.transport.fetch_server);
+  line("mailbox:", d.transport.fetch_mailbox);
+  line("folder:", d.transport.fetch_folder);
   line("mailbox uid:", d.transport.fetch_uid);
+  line("fidelity:", d.transport.fidelity);
   line("tls peer:", d.transport.tls_peer);
   line("assigned from:", d.assigned_from);
   line("mail from:", d.transport.mail_from);

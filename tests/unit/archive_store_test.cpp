@@ -205,18 +205,29 @@ TEST(Archive, OlderRecordVersionsDecodeWithoutTheirLaterFields) {
   d.transport.source = "x";
   d.transport.fetch_uid = "pop3 abc";
   d.assigned_from = "_no-tenant:3";
-  std::string v3 = encode_delivery(d);
-  // Version 2 is the version-3 layout without assigned_from; version 1 also lacks the four
-  // fetch strings. Empty strings are one length byte each.
-  Delivery v2_fields = d;
+  d.transport.fetch_mailbox = "alice@acme.example";
+  d.transport.fetch_folder = "Inbox/Projects";
+  d.transport.fidelity = "provider-mime";
+  std::string v4 = encode_delivery(d);
+  // Each older version is the newer layout without the strings that version added at the end
+  // (here all empty: one length byte each): version 3 lacks the three provider fields, version 2
+  // also assigned_from, version 1 also the four fetch strings.
+  Delivery v3_fields = d;
+  v3_fields.transport.fetch_mailbox.clear();
+  v3_fields.transport.fetch_folder.clear();
+  v3_fields.transport.fidelity.clear();
+  std::string v3 = encode_delivery(v3_fields);
+  v3.resize(v3.size() - 3);
+  v3[5] = 3;
+  Delivery v2_fields = v3_fields;
   v2_fields.assigned_from.clear();
   std::string v2 = encode_delivery(v2_fields);
-  v2.resize(v2.size() - 1);
+  v2.resize(v2.size() - 4);
   v2[5] = 2;
   Delivery plain = v2_fields;
   plain.transport.fetch_uid.clear();
   std::string v1 = encode_delivery(plain);
-  v1.resize(v1.size() - 5);
+  v1.resize(v1.size() - 8);
   v1[5] = 1;
   Delivery back;
   ASSERT_EQ(decode_delivery(v1, back), "");
@@ -224,6 +235,8 @@ TEST(Archive, OlderRecordVersionsDecodeWithoutTheirLaterFields) {
   ASSERT_EQ(decode_delivery(v2, back), "");
   EXPECT_EQ(back, v2_fields);
   ASSERT_EQ(decode_delivery(v3, back), "");
+  EXPECT_EQ(back, v3_fields);
+  ASSERT_EQ(decode_delivery(v4, back), "");
   EXPECT_EQ(back, d);
 }
 
