@@ -39,6 +39,17 @@ void set_defaults(const std::vector<FieldSpec<T>>& fields, T& target) {
     }
     Value v;
     if (f.type == KeyType::kCidrList) continue;
+    if (f.type == KeyType::kList) {
+      // default_text: the items separated by '|' (folder names have spaces)
+      std::string_view rest = f.default_text;
+      while (!rest.empty()) {
+        auto bar = rest.find('|');
+        v.list.emplace_back(rest.substr(0, bar));
+        rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+      }
+      f.set(target, v);
+      continue;
+    }
     if (parse_value(f, f.default_text, v).empty()) f.set(target, v);
   }
 }
@@ -61,6 +72,25 @@ void set_field(const FieldSpec<T>& f, const YAML::Node& node, T& target, const s
                  "' is not an IP address or CIDR network (host bits must be zero)");
       }
       v.cidrs.push_back(*cidr);
+    }
+    f.set(target, v);
+    return;
+  }
+  if (f.type == KeyType::kList) {
+    if (node.IsMap() && node.size() == 1 && node["group"] && node["group"].IsScalar() &&
+        !node["group"].Scalar().empty()) {
+      v.list.push_back("group:" + node["group"].Scalar());
+    } else if (node.IsScalar() || node.IsSequence()) {
+      std::vector<YAML::Node> items;
+      if (node.IsScalar()) items.push_back(node);
+      for (const auto& item : node) items.push_back(item);
+      for (const auto& item : items) {
+        if (!item.IsScalar() || item.Scalar().empty())
+          fail(file, item.Mark(), shown_key + " must be a list of non-empty values");
+        v.list.push_back(item.Scalar());
+      }
+    } else {
+      fail(file, node.Mark(), shown_key + " must be a list");
     }
     f.set(target, v);
     return;
@@ -162,6 +192,8 @@ Config load_string(const std::string& yaml, const std::string& file) {
       c.listeners = load_list(kv.second, listener_fields(), file, "listener");
     } else if (name == "mailboxes") {
       c.mailboxes = load_list(kv.second, mailbox_fields(), file, "mailbox");
+    } else if (name == "microsoft365") {
+      c.microsoft365 = load_list(kv.second, microsoft365_fields(), file, "microsoft365 source");
     } else if (name == "retention") {
       c.retention = load_retention(kv.second, file);
     } else if (name == "web.roles") {

@@ -114,6 +114,37 @@ struct Mailbox {
   std::string ca_file;
   std::uint64_t poll_interval = 0;  // seconds
   std::uint64_t allowed_inactivity_hours = 0;
+  // SASL XOAUTH2 instead of a password (then password and password_file stay empty): the token
+  // of the microsoft365 entry named here (Exchange Online IMAP.AccessAsApp / POP.AccessAsApp),
+  // or of a Google service account with domain-wide delegation (JWT bearer, sub = username).
+  std::string oauth2_microsoft365;
+  std::string oauth2_google_service_account_file;
+  std::string oauth2_token_url;
+  int line = 0;
+};
+
+// A Microsoft 365 organisation whose mailboxes postjournal-fetch retrieves through Microsoft
+// Graph (README, Importing existing Microsoft 365 mailboxes): an Entra ID application with the
+// application permissions Mail.Read and User.Read.All, authenticated by a client secret or a
+// certificate.
+struct Microsoft365 {
+  std::string name;
+  std::string tenant;  // the postjournal tenant whose archive receives the mail
+  bool active = true;
+  std::string directory_id;  // the Entra (Azure AD) tenant id or domain
+  std::string client_id;
+  std::string client_secret_file;
+  std::string certificate_file;  // PEM certificate registered with the application
+  std::string private_key_file;  // its PEM private key
+  // ["all"], addresses (user principal names), or ["group:ID"] (the members of a group).
+  std::vector<std::string> users;
+  std::vector<std::string> skip_folders;  // display names at any depth
+  std::uint64_t poll_interval = 0;        // seconds
+  std::uint64_t parallel_mailboxes = 0;
+  std::string login_url;  // the identity platform (sovereign clouds differ)
+  std::string graph_url;  // Microsoft Graph's root
+  std::string ca_file;    // extra trusted CA (PEM) for both
+  std::uint64_t allowed_inactivity_hours = 0;
   int line = 0;
 };
 
@@ -200,6 +231,7 @@ struct Config {
   std::vector<WebRole> web_roles;
   std::vector<Listener> listeners;
   std::vector<Mailbox> mailboxes;
+  std::vector<Microsoft365> microsoft365;
   RetentionConfig retention;
 };
 

@@ -41,7 +41,15 @@ std::string describe(const FieldSpec<T>& f, bool with_default) {
     d += ". ";
   }
   if (with_default && !f.required && !f.default_text.empty()) {
-    d += "Default " + f.default_text + ". ";
+    std::string def = f.default_text;
+    if (f.type == KeyType::kList) {  // items separated by '|': shown as a YAML list
+      std::string items;
+      std::size_t from = 0;
+      for (std::size_t bar; (bar = def.find('|', from)) != std::string::npos; from = bar + 1)
+        items += "\"" + def.substr(from, bar - from) + "\", ";
+      def = "[" + items + "\"" + def.substr(from) + "\"]";
+    }
+    d += "Default " + def + ". ";
   }
   return d + f.doc;
 }
@@ -98,7 +106,7 @@ std::string render_entry(const T& item, const std::vector<FieldSpec<T>>& fields)
     group = g;
     std::string v = f.get(item);
     out += lead + (g.empty() ? "" : "  ") + k + ": " +
-           (f.type == KeyType::kCidrList ? v : yaml_scalar(v)) + "\n";
+           (f.type == KeyType::kCidrList || f.type == KeyType::kList ? v : yaml_scalar(v)) + "\n";
   }
   return out;
 }
@@ -125,6 +133,11 @@ std::string render_sample() {
                          "mailboxes: journal mailboxes pulled by postjournal-fetch, a list of "
                          "mappings with these keys.",
                          mailbox_fields());
+  out += "\n" + list_doc("microsoft365",
+                         "microsoft365: Microsoft 365 organisations whose mailboxes "
+                         "postjournal-fetch retrieves through Microsoft Graph, a list of mappings "
+                         "with these keys.",
+                         microsoft365_fields());
   out += "\n" + sample_retention();
   out += "\n" + sample_web_roles();
   return out;
@@ -145,6 +158,8 @@ std::string render(const Config& c) {
     if (!shown.password.empty()) shown.password = "(hidden)";
     out += render_entry(shown, mailbox_fields());
   }
+  out += c.microsoft365.empty() ? "microsoft365: []\n" : "microsoft365:\n";
+  for (const auto& m : c.microsoft365) out += render_entry(m, microsoft365_fields());
   return out + render_retention(c.retention) + render_web_roles(c.web_roles);
 }
 

@@ -91,6 +91,28 @@ FieldSpec<T> cidrs(std::string key, std::vector<util::Cidr> T::*m, std::string d
           }};
 }
 
+template <class T>
+FieldSpec<T> strings(std::string key, std::vector<std::string> T::*m, std::string def,
+                     std::string doc, bool required = false) {
+  return {std::move(key),
+          KeyType::kList,
+          std::move(def),
+          required,
+          0,
+          0,
+          {},
+          std::move(doc),
+          [m](T& t, const Value& v) { t.*m = v.list; },
+          [m](const T& t) {
+            const auto& v = t.*m;
+            if (v.size() == 1 && v[0].rfind("group:", 0) == 0)
+              return "{group: " + v[0].substr(6) + "}";
+            std::string out = "[";
+            for (const auto& s : v) out += (out.size() > 1 ? ", " : "") + ("\"" + s + "\"");
+            return out + "]";
+          }};
+}
+
 }  // namespace
 
 const std::vector<FieldSpec<Config>>& top_fields() {
@@ -357,6 +379,61 @@ const std::vector<FieldSpec<Mailbox>>& mailbox_fields() {
                 "Seconds between polls."),
       number<M>("allowed_inactivity_hours", KeyType::kCount, &M::allowed_inactivity_hours, "48", 0,
                 8760, "Alert when nothing was fetched for this many hours; 0 disables."),
+      text<M>("oauth2.microsoft365", &M::oauth2_microsoft365, "",
+              "SASL XOAUTH2 with the token of this microsoft365 entry's application (Exchange "
+              "Online, application permission IMAP.AccessAsApp or POP.AccessAsApp) instead of a "
+              "password."),
+      text<M>("oauth2.google_service_account_file", &M::oauth2_google_service_account_file, "",
+              "SASL XOAUTH2 with a token of this Google service account key file (JSON; "
+              "domain-wide delegation, scope https://mail.google.com/, for the mailbox named by "
+              "username) instead of a password."),
+      text<M>("oauth2.token_url", &M::oauth2_token_url, "",
+              "The service account's token endpoint; empty: the key file's token_uri."),
+  };
+  return kFields;
+}
+
+const std::vector<FieldSpec<Microsoft365>>& microsoft365_fields() {
+  using M = Microsoft365;
+  static const std::vector<FieldSpec<M>> kFields = {
+      text<M>("name", &M::name, "", "Unique name of this source (the deliveries' source).",
+              KeyType::kString, true),
+      text<M>("tenant", &M::tenant, "", "Tenant whose archive receives the mail.", KeyType::kTenant,
+              true),
+      flag<M>("active", &M::active, true, "An inactive source is not retrieved."),
+      text<M>("directory_id", &M::directory_id, "",
+              "The Entra ID (Azure AD) tenant: its id (a GUID) or a domain of it.",
+              KeyType::kString, true),
+      text<M>("client_id", &M::client_id, "",
+              "The application (client) id of the app registration.", KeyType::kString, true),
+      text<M>("client_secret_file", &M::client_secret_file, "",
+              "File holding the application's client secret (first line); or use a certificate."),
+      text<M>("certificate_file", &M::certificate_file, "",
+              "PEM certificate uploaded to the app registration (with private_key_file): a signed "
+              "JWT client assertion instead of a secret."),
+      text<M>("private_key_file", &M::private_key_file, "", "PEM private key of certificate_file."),
+      strings<M>("users", &M::users, "all",
+                 "Whose mailboxes: all (every user with a mailbox), a list of user principal "
+                 "names, or {group: GROUP-ID} (the group's members, nested groups included)."),
+      strings<M>("skip_folders", &M::skip_folders, "Deleted Items|Junk Email|Drafts",
+                 "Folders not retrieved (display names, at any depth, their subfolders too)."),
+      number<M>("poll_interval", KeyType::kSeconds, &M::poll_interval, "3600", 60, 604800,
+                "Seconds between retrievals (each fetches what is new since the last: delta "
+                "queries)."),
+      number<M>("parallel_mailboxes", KeyType::kCount, &M::parallel_mailboxes, "4", 1, 64,
+                "Mailboxes retrieved at once (each with at most 4 requests in flight)."),
+      text<M>(
+          "login_url", &M::login_url, "https://login.microsoftonline.com",
+          "The Microsoft identity platform (GCC High and DoD: https://login.microsoftonline.us; "
+          "China: https://login.chinacloudapi.cn)."),
+      text<M>("graph_url", &M::graph_url, "https://graph.microsoft.com",
+              "Microsoft Graph (GCC High: https://graph.microsoft.us; DoD: "
+              "https://dod-graph.microsoft.us; China: https://microsoftgraph.chinacloudapi.cn)."),
+      text<M>("ca_file", &M::ca_file, "", "Extra trusted CA (PEM) for login_url and graph_url."),
+      number<M>("allowed_inactivity_hours", KeyType::kCount, &M::allowed_inactivity_hours, "0", 0,
+                8760,
+                "Alert when nothing was retrieved for this many hours; 0 (the default) disables: "
+                "a mailbox import finishes."),
   };
   return kFields;
 }
@@ -420,6 +497,7 @@ std::string parse_scalar(KeyType type, const std::string& key, const std::string
         return key + ": '" + text + "' is not one of " + all;
       }
     case KeyType::kCidrList:
+    case KeyType::kList:
       return key + " must be a list";
     case KeyType::kSize:
     case KeyType::kCount:

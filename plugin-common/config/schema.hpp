@@ -20,6 +20,7 @@ enum class KeyType {
   kBool,
   kChoice,
   kCidrList,
+  kList,  // non-empty strings: a YAML list, one scalar, or the mapping {group: ID} ("group:ID")
   kTenant,
   kAddress,
   kDomain
@@ -32,6 +33,7 @@ struct Value {
   bool flag = false;
   std::size_t choice = 0;  // index into the choices
   std::vector<util::Cidr> cidrs;
+  std::vector<std::string> list;
 };
 
 template <class T>
@@ -51,6 +53,7 @@ struct FieldSpec {
 const std::vector<FieldSpec<Config>>& top_fields();
 const std::vector<FieldSpec<Listener>>& listener_fields();
 const std::vector<FieldSpec<Mailbox>>& mailbox_fields();
+const std::vector<FieldSpec<Microsoft365>>& microsoft365_fields();
 
 // Parses a size ("512", "64K", "64M", "4G", "1T"); false on junk or overflow.
 bool parse_size(const std::string& text, std::uint64_t& out);

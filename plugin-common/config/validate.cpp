@@ -38,12 +38,55 @@ std::string check_listener(const Listener& l) {
 
 std::string check_mailbox(const Mailbox& m) {
   std::string who = "mailbox '" + m.name + "'";
-  if (m.password.empty() == m.password_file.empty()) {
-    return at(m.line, who + ": give exactly one of password and password_file");
+  bool google = !m.oauth2_google_service_account_file.empty();
+  int ways = (m.password.empty() ? 0 : 1) + (m.password_file.empty() ? 0 : 1) +
+             (m.oauth2_microsoft365.empty() ? 0 : 1) + (google ? 1 : 0);
+  if (ways != 1) {
+    return at(m.line, who +
+                          ": give exactly one of password, password_file, "
+                          "oauth2.microsoft365 and oauth2.google_service_account_file");
+  }
+  if (!m.oauth2_token_url.empty() && !google) {
+    return at(m.line, who + ": oauth2.token_url belongs to oauth2.google_service_account_file");
   }
   bool implicit_tls = m.protocol == MailProtocol::kImaps || m.protocol == MailProtocol::kPop3s;
   if (implicit_tls && m.starttls != StartTls::kNo) {
     return at(m.line, who + ": starttls applies to imap and pop3, not to the TLS protocols");
+  }
+  return {};
+}
+
+bool https_url(const std::string& u) {
+  return u.rfind("https://", 0) == 0 && u.size() > 8;
+}
+
+std::string check_microsoft365(const Microsoft365& m) {
+  std::string who = "microsoft365 '" + m.name + "'";
+  if (m.client_secret_file.empty() == m.certificate_file.empty()) {
+    return at(m.line, who + ": give exactly one of client_secret_file and certificate_file");
+  }
+  if (m.certificate_file.empty() != m.private_key_file.empty()) {
+    return at(m.line, who + ": certificate_file and private_key_file go together");
+  }
+  if (m.users.empty()) return at(m.line, who + ": users is empty (all, addresses or {group: ID})");
+  for (const auto& u : m.users) {
+    bool special = u == "all" || u.rfind("group:", 0) == 0;
+    if (special && m.users.size() > 1) {
+      return at(m.line, who + ": users is all, a list of addresses or {group: ID}, not a mix");
+    }
+    if (!special && u.find('@') == std::string::npos) {
+      return at(m.line, who + ": users: '" + u + "' is not a user principal name (name@domain)");
+    }
+  }
+  for (const auto& f : m.skip_folders) {
+    if (f.rfind("group:", 0) == 0) return at(m.line, who + ": skip_folders is a list of names");
+  }
+  for (const auto& [key, url] : {std::pair{"login_url", m.login_url}, {"graph_url", m.graph_url}}) {
+    if (!https_url(url) || url.back() == '/') {
+      return at(m.line, who + ": " + key + " '" + url +
+                            "' is not an https:// URL (without a "
+                            "trailing /)");
+    }
   }
   return {};
 }
@@ -103,11 +146,27 @@ std::string validate(const Config& c) {
                             "); mail could not be told apart");
     }
   }
+  for (const auto& m : c.microsoft365) {
+    if (auto err = check_microsoft365(m); !err.empty()) return err;
+    if (auto [it, fresh] = names.emplace(m.name, m.line); !fresh) {
+      return at(m.line, "source name '" + m.name + "' is already used at line " +
+                            std::to_string(it->second));
+    }
+  }
   for (const auto& m : c.mailboxes) {
     if (auto err = check_mailbox(m); !err.empty()) return err;
     if (auto [it, fresh] = names.emplace(m.name, m.line); !fresh) {
       return at(m.line, "source name '" + m.name + "' is already used at line " +
                             std::to_string(it->second));
+    }
+    if (!m.oauth2_microsoft365.empty()) {
+      bool known =
+          std::any_of(c.microsoft365.begin(), c.microsoft365.end(),
+                      [&](const Microsoft365& x) { return x.name == m.oauth2_microsoft365; });
+      if (!known) {
+        return at(m.line, "mailbox '" + m.name + "': oauth2.microsoft365 '" +
+                              m.oauth2_microsoft365 + "' names no microsoft365 entry");
+      }
     }
   }
   return {};

@@ -52,3 +52,72 @@ TEST(Config, SampleFileIsTheSchema) {
   EXPECT_EQ(render(c),
             render(defaults()).replace(render(defaults()).find("(defaults)"), 10, "sample"));
 }
+
+TEST(Config, Microsoft365SourcesAndOAuth2Mailboxes) {
+  const std::string base =
+      "microsoft365:\n"
+      "  - name: contoso-m365\n"
+      "    tenant: contoso\n"
+      "    directory_id: 11111111-2222-3333-4444-555555555555\n"
+      "    client_id: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n"
+      "    client_secret_file: /etc/postjournal/m365.secret\n";
+  Config c = load_string(base, "t.yaml");
+  ASSERT_EQ(c.microsoft365.size(), 1u);
+  const auto& m = c.microsoft365[0];
+  EXPECT_EQ(m.users, std::vector<std::string>{"all"});
+  EXPECT_EQ(m.skip_folders, (std::vector<std::string>{"Deleted Items", "Junk Email", "Drafts"}));
+  EXPECT_EQ(m.login_url, "https://login.microsoftonline.com");
+  EXPECT_EQ(m.graph_url, "https://graph.microsoft.com");
+  EXPECT_EQ(m.parallel_mailboxes, 4u);
+  EXPECT_EQ(load_string(base + "    users: {group: 9f0e}\n", "t.yaml").microsoft365[0].users,
+            std::vector<std::string>{"group:9f0e"});
+  EXPECT_EQ(load_string(base + "    users: [a@contoso.example, b@contoso.example]\n", "t.yaml")
+                .microsoft365[0]
+                .users.size(),
+            2u);
+  EXPECT_NE(render(load_string(base + "    users: {group: 9f0e}\n", "t.yaml"))
+                .find("users: {group: 9f0e}"),
+            std::string::npos);
+  Config m2 = load_string(base +
+                              "mailboxes:\n  - {name: jm, tenant: contoso, protocol: imaps, host: "
+                              "outlook.office365.com, username: journal@contoso.example, "
+                              "oauth2: {microsoft365: contoso-m365}}\n",
+                          "t.yaml");
+  EXPECT_EQ(m2.mailboxes[0].oauth2_microsoft365, "contoso-m365");
+  struct Case {
+    std::string yaml;
+    const char* message;
+  } cases[] = {
+      {base + "    certificate_file: /c.pem\n    private_key_file: /k.pem\n",
+       "give exactly one of client_secret_file and certificate_file"},
+      {"microsoft365:\n  - {name: x, tenant: t, directory_id: d, client_id: c, certificate_file: "
+       "/c.pem}\n",
+       "certificate_file and private_key_file go together"},
+      {base + "    users: [all, a@x.example]\n", "not a mix"},
+      {base + "    users: [alice]\n", "'alice' is not a user principal name"},
+      {base + "    graph_url: http://graph.example\n", "graph_url 'http://graph.example' is not"},
+      {base + "    login_url: https://login.example/\n", "login_url"},
+      {base + "    users: {team: x}\n", "users must be a list"},
+      {base + "    directoryid: x\n", "unknown key 'directoryid' in a microsoft365 source"},
+      {base + "mailboxes:\n  - {name: contoso-m365, tenant: t, protocol: imaps, host: h, "
+              "username: u, password: p}\n",
+       "source name 'contoso-m365' is already used"},
+      {base + "mailboxes:\n  - {name: jm, tenant: t, protocol: imaps, host: h, username: u, "
+              "password: p, oauth2: {microsoft365: contoso-m365}}\n",
+       "give exactly one of password, password_file, oauth2.microsoft365"},
+      {base + "mailboxes:\n  - {name: jm, tenant: t, protocol: imaps, host: h, username: u, "
+              "oauth2: {microsoft365: other}}\n",
+       "oauth2.microsoft365 'other' names no microsoft365 entry"},
+      {base + "mailboxes:\n  - {name: jm, tenant: t, protocol: imaps, host: h, username: u, "
+              "password: p, oauth2: {token_url: https://x}}\n",
+       "oauth2.token_url belongs to oauth2.google_service_account_file"},
+  };
+  for (const auto& k : cases) {
+    try {
+      load_string(k.yaml, "t.yaml");
+      ADD_FAILURE() << "accepted: " << k.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(k.message), std::string::npos) << e.what();
+    }
+  }
+}
