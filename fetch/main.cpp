@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "m365.hpp"
 #include "puller.hpp"
 #include "scheduler.hpp"
 #include "stamp/anchor.hpp"
@@ -22,7 +23,8 @@ namespace {
 
 constexpr const char* kUsage =
     "NAME\n"
-    "       postjournal-fetch - pull journal mailboxes (IMAP, POP3) into the archive\n\n"
+    "       postjournal-fetch - pull journal mailboxes (IMAP, POP3) and Microsoft 365\n"
+    "       mailboxes (Microsoft Graph) into the archive\n\n"
     "SYNOPSIS\n"
     "       postjournal-fetch [-c FILE] --validate NAME\n"
     "       postjournal-fetch [-c FILE] --once [NAME]\n"
@@ -35,18 +37,29 @@ constexpr const char* kUsage =
     "       With delete_after_indexing (the default) a message is deleted from the mailbox only\n"
     "       after it is durably archived; without it, the archive remembers what it imported\n"
     "       and never imports a message twice.\n\n"
+    "       The `microsoft365:` sources are retrieved through Microsoft Graph with an Entra ID\n"
+    "       application (client secret or certificate): every selected user's mail folders\n"
+    "       (except skip_folders), each by delta queries, so a run fetches only what is new\n"
+    "       since the last. Each message is stored once, keyed by its immutable Graph id in the\n"
+    "       same transaction as the delivery, with fidelity provider-mime (Exchange generated\n"
+    "       the MIME); a folder's delta link is kept only after its messages are durable.\n"
+    "       Throttling (429/503 Retry-After, backoff) is honoured; at most 4 requests per\n"
+    "       mailbox are in flight, parallel_mailboxes mailboxes at once. What could not be\n"
+    "       retrieved (a message deleted meanwhile, a folder denied) is listed as a gap.\n\n"
     "OPTIONS\n"
     "       -c, --config FILE  configuration (default /etc/postjournal/postjournal.yaml)\n"
     "       --validate NAME    connect, TLS, verify the certificate, log in and list folders;\n"
     "                          say which step failed (resolve, connect, tls, certificate,\n"
-    "                          hostname, auth, folder). Exit 0 only when all is well.\n"
-    "       --once [NAME]      pull every active mailbox (or only NAME, active or not) once\n"
-    "                          and exit\n"
+    "                          hostname, auth, folder). For a microsoft365 source: the token,\n"
+    "                          the user listing and one mailbox's folders, with Graph's error\n"
+    "                          text. Exit 0 only when all is well.\n"
+    "       --once [NAME]      pull every active mailbox and microsoft365 source (or only NAME,\n"
+    "                          active or not) once and exit\n"
     "       -f, --foreground   daemon mode in the foreground, logging to stderr (systemd,\n"
     "                          tests); without it the daemon detaches and logs to syslog\n"
     "       -h, --help         this help\n\n"
     "DAEMON\n"
-    "       Polls every active mailbox every poll_interval seconds. A failure is logged once\n"
+    "       Polls every active source every poll_interval seconds. A failure is logged once\n"
     "       per episode (\"mailbox=NAME failing reason=auth retry_in=30s: ...\") and retried\n"
     "       after 30 s, doubling up to 1 h; recovery is logged too. With timestamp.url it also\n"
     "       has each tenant's chains stamped by that RFC 3161 TSA, as postjournal-milter does\n"
@@ -54,7 +67,7 @@ constexpr const char* kUsage =
     "       milter.user. SIGUSR1 reloads the configuration (a failed reload keeps the old one);\n"
     "       SIGTERM and SIGINT stop after the current message.\n\n"
     "EXIT STATUS\n"
-    "       0 success; 1 --validate found a problem; 64 usage or unknown mailbox; 75 a pull\n"
+    "       0 success; 1 --validate found a problem; 64 usage or unknown source; 75 a pull\n"
     "       failed (retry later; nothing unarchived was deleted); 78 configuration error.\n";
 
 int run_validate(const config::Mailbox& m) {
@@ -89,6 +102,22 @@ const config::Mailbox* find_mailbox(const config::Config& c, const std::string& 
   return nullptr;
 }
 
+const config::Microsoft365* find_m365(const config::Config& c, const std::string& name) {
+  for (const auto& m : c.microsoft365) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+void print_m365(const config::Microsoft365& m, const fetch::M365Report& r) {
+  std::cout << m.name << ": " << r.mailboxes << " mailboxes, " << r.folders << " folders, "
+            << r.listed << " listed, " << r.archived << " archived, " << r.already
+            << " already archived, " << r.gone << " deleted since listed, " << r.gaps.size()
+            << " gaps (" << r.requests << " requests, " << r.throttled << " throttled, waited "
+            << r.waited_ms << " ms)\n";
+  for (const auto& g : r.gaps) std::cout << "  gap: " << g.mailbox << ": " << g.what << "\n";
+}
+
 int run_once(std::shared_ptr<const config::Config> config, const std::string& only) {
   const config::Config& c = *config;
   if (std::string problem = ingest::storage_problem(c); !problem.empty()) {
@@ -110,6 +139,19 @@ int run_once(std::shared_ptr<const config::Config> config, const std::string& on
                 << "\n";
       util::log(util::LogLevel::kWarning, "mailbox=" + m.name + " failing reason=" +
                                               fetch::failure_name(e.failure()) + ": " + e.what());
+      status = EX_TEMPFAIL;
+    }
+  }
+  for (const auto& m : c.microsoft365) {
+    if (only.empty() ? !m.active : m.name != only) continue;
+    try {
+      print_m365(m, fetch::retrieve(service, c, m, stop));
+    } catch (const fetch::FetchError& e) {
+      std::cout << m.name << ": FAILED (" << fetch::failure_name(e.failure()) << "): " << e.what()
+                << "\n";
+      util::log(util::LogLevel::kWarning, "microsoft365=" + m.name + " failing reason=" +
+                                              fetch::failure_name(e.failure()) + ": " + e.what());
+      service.record_failure(m.name, e.what());
       status = EX_TEMPFAIL;
     }
   }
@@ -227,12 +269,16 @@ int main(int argc, char** argv) {
     return EX_CONFIG;
   }
   for (const std::string* name : {&validate, &only}) {
-    if (!name->empty() && find_mailbox(*c, *name) == nullptr) {
-      std::cerr << "postjournal-fetch: no mailbox named '" << *name << "' in " << path << "\n";
+    if (!name->empty() && find_mailbox(*c, *name) == nullptr && find_m365(*c, *name) == nullptr) {
+      std::cerr << "postjournal-fetch: no mailbox or microsoft365 source named '" << *name
+                << "' in " << path << "\n";
       return EX_USAGE;
     }
   }
-  if (!validate.empty()) return run_validate(*find_mailbox(*c, validate));
+  if (!validate.empty()) {
+    if (const auto* m = find_m365(*c, validate)) return fetch::validate_m365(*m, std::cout) ? 0 : 1;
+    return run_validate(*find_mailbox(*c, validate));
+  }
   if (once) return run_once(c, only);
   return run_daemon(std::move(c), path, foreground);
 }

@@ -25,8 +25,9 @@ std::string lock_name(const std::string& mailbox) {
   return out + ".lock";
 }
 
-// Holds an exclusive flock on <root>/_fetch/<mailbox>.lock for its lifetime.
-util::UniqueFd lock_mailbox(const std::string& root, const std::string& mailbox) {
+}  // namespace
+
+util::UniqueFd lock_source(const std::string& root, const std::string& mailbox) {
   std::string dir = root + "/_fetch";
   try {
     util::make_dirs(dir);
@@ -43,6 +44,8 @@ util::UniqueFd lock_mailbox(const std::string& root, const std::string& mailbox)
   }
   return fd;
 }
+
+namespace {
 
 ingest::TransportFacts facts_for(const config::Mailbox& m, const ConnectionFacts& c,
                                  const RemoteMessage& rm) {
@@ -110,7 +113,7 @@ namespace {
 
 PullReport pull_locked(ingest::Service& service, const config::Config& c, const config::Mailbox& m,
                        const std::atomic<bool>& stop) {
-  util::UniqueFd lock = lock_mailbox(c.archive_root, m.name);
+  util::UniqueFd lock = lock_source(c.archive_root, m.name);
   std::shared_ptr<archive::TenantArchive> archive;
   try {
     archive = service.archive(ingest::Service::tenant_of(m.tenant));

@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "ingest/ingest.hpp"
 #include "mail_store.hpp"
+#include "util/file.hpp"
 
 namespace postjournal::fetch {
 
@@ -41,6 +42,10 @@ struct PullReport {
 // thing deleted.
 PullReport pull(ingest::Service& service, const config::Config& c, const config::Mailbox& m,
                 const std::atomic<bool>& stop);
+
+// An exclusive flock on <root>/_fetch/<name>.lock, held for the fd's lifetime: one process pulls
+// a source at a time. FetchError kBusy when another holds it, kArchive when it cannot be made.
+util::UniqueFd lock_source(const std::string& root, const std::string& name);
 
 // Connects, authenticates and lists folders; with `folders_out`, the folder names. Throws
 // FetchError naming the failure (also for a missing folder).

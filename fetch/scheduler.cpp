@@ -1,5 +1,6 @@
 #include "scheduler.hpp"
 
+#include "m365.hpp"
 #include "puller.hpp"
 #include "util/log.hpp"
 
@@ -35,20 +36,16 @@ void Scheduler::stop() {
   cv_.notify_all();
 }
 
-void Scheduler::poll(const config::Config& c, const config::Mailbox& m, MailboxHealth& h) {
-  auto interval = std::chrono::seconds(m.poll_interval);
+void Scheduler::poll(const std::string& kind, const std::string& name,
+                     std::chrono::seconds interval, const std::function<std::string()>& run,
+                     MailboxHealth& h) {
   try {
-    PullReport r = pull(service_, c, m, stop_);
+    std::string summary = run();
     if (h.failing) {
-      util::log(util::LogLevel::kInfo, "mailbox=" + m.name + " recovered after " +
+      util::log(util::LogLevel::kInfo, kind + "=" + name + " recovered after " +
                                            std::to_string(h.failures) + " failed attempts");
     }
-    if (r.archived > 0 || r.deleted > 0) {
-      util::log(util::LogLevel::kInfo,
-                "mailbox=" + m.name + " pulled listed=" + std::to_string(r.listed) +
-                    " archived=" + std::to_string(r.archived) +
-                    " deleted=" + std::to_string(r.deleted) + " bytes=" + std::to_string(r.bytes));
-    }
+    if (!summary.empty()) util::log(util::LogLevel::kInfo, kind + "=" + name + " " + summary);
     h = MailboxHealth{};
     h.next_due = Clock::now() + interval;
   } catch (const FetchError& e) {
@@ -60,7 +57,7 @@ void Scheduler::poll(const config::Config& c, const config::Mailbox& m, MailboxH
     h.backoff = next_backoff(h.backoff);
     h.next_due = Clock::now() + h.backoff;
     auto level = new_episode ? util::LogLevel::kWarning : util::LogLevel::kDebug;
-    util::log(level, "mailbox=" + m.name + " failing reason=" + failure_name(e.failure()) +
+    util::log(level, kind + "=" + name + " failing reason=" + failure_name(e.failure()) +
                          " retry_in=" + std::to_string(h.backoff.count()) + "s: " + e.what());
   }
 }
@@ -76,12 +73,41 @@ void Scheduler::run() {
       retry_failing_ = false;
     }
     auto next = Clock::now() + std::chrono::hours(1);
+    struct Due {
+      std::string kind, name;
+      std::chrono::seconds interval;
+      std::function<std::string()> run;
+    };
+    std::vector<Due> sources;
     for (const auto& m : config->mailboxes) {
-      if (!m.active || stop_) continue;
-      MailboxHealth& h = health_[m.name];
+      if (!m.active) continue;
+      sources.push_back(
+          {"mailbox", m.name, std::chrono::seconds(m.poll_interval), [this, config, &m] {
+             PullReport r = pull(service_, *config, m, stop_);
+             if (r.archived == 0 && r.deleted == 0) return std::string();
+             return "pulled listed=" + std::to_string(r.listed) +
+                    " archived=" + std::to_string(r.archived) +
+                    " deleted=" + std::to_string(r.deleted) + " bytes=" + std::to_string(r.bytes);
+           }});
+    }
+    for (const auto& m : config->microsoft365) {
+      if (!m.active) continue;
+      sources.push_back(
+          {"microsoft365", m.name, std::chrono::seconds(m.poll_interval), [this, config, &m] {
+             M365Report r = retrieve(service_, *config, m, stop_);
+             return "retrieved mailboxes=" + std::to_string(r.mailboxes) +
+                    " listed=" + std::to_string(r.listed) +
+                    " archived=" + std::to_string(r.archived) + " gone=" + std::to_string(r.gone) +
+                    " gaps=" + std::to_string(r.gaps.size()) +
+                    " throttled=" + std::to_string(r.throttled);
+           }});
+    }
+    for (const auto& src : sources) {
+      if (stop_) break;
+      MailboxHealth& h = health_[src.name];
       if (Clock::now() >= h.next_due) {
         lock.unlock();
-        poll(*config, m, h);
+        poll(src.kind, src.name, src.interval, src.run, h);
         lock.lock();
         if (config_ != config) break;  // reloaded meanwhile: start over with the new one
       }

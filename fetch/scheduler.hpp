@@ -1,14 +1,16 @@
-// The postjournal-fetch daemon's loop: polls every active mailbox every `poll_interval`, one
-// mailbox at a time. A failing mailbox (connection, TLS, certificate, authentication, folder,
-// archive) is retried with exponential backoff (30 s doubling up to 1 h) and logged once per
-// episode: a warning when it starts failing (or fails differently), an info line when it
-// recovers. Nothing is deleted from a mailbox whose pull failed before the message was archived
-// (see puller.hpp). Thread-safe: wake() and stop() may be called from any thread (signals).
+// The postjournal-fetch daemon's loop: polls every active mailbox and microsoft365 source every
+// `poll_interval`, one source at a time. A failing mailbox (connection, TLS, certificate,
+// authentication, folder, archive) is retried with exponential backoff (30 s doubling up to 1 h)
+// and logged once per episode: a warning when it starts failing (or fails differently), an info
+// line when it recovers. Nothing is deleted from a mailbox whose pull failed before the message was
+// archived (see puller.hpp). Thread-safe: wake() and stop() may be called from any thread
+// (signals).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,7 +50,9 @@ class Scheduler {
   void stop();
 
  private:
-  void poll(const config::Config& c, const config::Mailbox& m, MailboxHealth& h);
+  // One attempt of source `name` (run returns the summary to log, "" for nothing new).
+  void poll(const std::string& kind, const std::string& name, std::chrono::seconds interval,
+            const std::function<std::string()>& run, MailboxHealth& h);
 
   ingest::Service& service_;
   std::mutex mu_;

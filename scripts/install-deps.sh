@@ -31,6 +31,8 @@ packages=(
   # RFC 3161 timestamps (stamp/): libcurl for the TSA; tests run a TSA (openssl ts -reply behind a
   # python3 stdlib HTTP server) and unzip evidence bundles
   libcurl4-openssl-dev python3 unzip
+  # Microsoft 365 retrieval (cloud/): JSON of Microsoft Graph and OAuth2 token endpoints
+  nlohmann-json3-dev
   # postjournal-web (web/): libmicrohttpd; its tests drive it with curl, headless Chromium
   # (selenium), and through the shipped Apache sites with a private slapd and glewlwyd (OIDC)
   libmicrohttpd-dev curl chromium chromium-driver python3-selenium apache2 slapd ldap-utils

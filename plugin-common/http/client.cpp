@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <memory>
 #include <mutex>
 
@@ -12,17 +13,62 @@ namespace {
 struct Sink {
   std::string* body;
   std::size_t max;
+  CURL* curl = nullptr;
+  const std::function<bool(std::string_view)>* stream = nullptr;
+  std::uint64_t* sunk = nullptr;
   bool overflow = false;
+  bool refused = false;
 };
 
 std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
   auto* s = static_cast<Sink*>(user);
   std::size_t len = size * n;
+  long status = 0;
+  if (s->stream != nullptr && *s->stream) {
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if (!(*s->stream)(std::string_view(data, len))) {
+        s->refused = true;
+        return 0;
+      }
+      *s->sunk += len;
+      return len;
+    }
+  }
   if (s->body->size() + len > s->max) {
     s->overflow = true;
     return 0;  // curl aborts the transfer with CURLE_WRITE_ERROR
   }
   s->body->append(data, len);
+  return len;
+}
+
+// Retry-After: delta-seconds; an HTTP date counts as "now" (0).
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* out = static_cast<long*>(user);
+  std::size_t len = size * n;
+  std::string_view h(data, len);
+  constexpr std::string_view kName = "retry-after:";
+  if (h.size() > kName.size()) {
+    bool match = true;
+    for (std::size_t i = 0; i < kName.size() && match; ++i)
+      match = static_cast<char>(std::tolower(static_cast<unsigned char>(h[i]))) == kName[i];
+    if (match) {
+      long v = 0;
+      bool digits = false;
+      for (char c : h.substr(kName.size())) {
+        if (c >= '0' && c <= '9') {
+          v = v * 10 + (c - '0');
+          digits = true;
+          if (v > 86400) v = 86400;
+        } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+          digits = false;
+          break;
+        }
+      }
+      *out = digits ? v : 0;
+    }
+  }
   return len;
 }
 
@@ -48,7 +94,7 @@ Response perform(const Request& r) {
   if (!curl) throw Error("curl_easy_init failed");
   CURL* c = curl.get();
   Response out;
-  Sink sink{&out.body, r.max_response};
+  Sink sink{&out.body, r.max_response, c, &r.sink, &out.sunk};
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::unique_ptr<curl_slist, SlistFree> headers;
   auto add_header = [&headers](const std::string& h) {
@@ -71,6 +117,8 @@ Response perform(const Request& r) {
             curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms) == CURLE_OK &&
             curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
             curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink) == CURLE_OK &&
+            curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+            curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.retry_after) == CURLE_OK &&
             curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
@@ -81,6 +129,11 @@ Response perform(const Request& r) {
              CURLE_OK;
   } else if (ok && r.method != "GET") {
     throw Error("unsupported HTTP method " + r.method);
+  }
+  if (ok && r.low_speed_time.count() > 0) {
+    ok = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_time.count())) ==
+             CURLE_OK;
   }
   if (ok && !r.ca_file.empty()) ok = curl_easy_setopt(c, CURLOPT_CAINFO, r.ca_file.c_str()) == 0;
   if (ok && !r.client_cert.empty()) {
@@ -96,6 +149,7 @@ Response perform(const Request& r) {
   }
   if (!ok) throw Error(r.url + ": cannot set up the request (curl_easy_setopt)");
   CURLcode rc = curl_easy_perform(c);
+  if (sink.refused) throw SinkRefused(r.url + ": the body was refused by its sink");
   if (sink.overflow) {
     throw Error(r.url + ": the answer is larger than " + std::to_string(r.max_response) + " bytes");
   }
