@@ -10,6 +10,9 @@
 #include <vmime/net/imap/IMAPFolder.hpp>
 #include <vmime/net/imap/IMAPMessage.hpp>
 #include <vmime/platforms/posix/posixHandler.hpp>
+#include <vmime/security/sasl/SASLMechanismFactory.hpp>
+#include <vmime/security/sasl/XOAuth2SASLAuthenticator.hpp>
+#include <vmime/security/sasl/XOAuth2SASLMechanism.hpp>
 
 #include "tls_trust.hpp"
 #include "util/file.hpp"
@@ -42,8 +45,13 @@ class DeadlineFactory : public vmime::net::timeoutHandlerFactory {
 
 void init_vmime_once() {
   static std::once_flag once;
-  std::call_once(once,
-                 [] { vmime::platform::setHandler<vmime::platforms::posix::posixHandler>(); });
+  std::call_once(once, [] {
+    vmime::platform::setHandler<vmime::platforms::posix::posixHandler>();
+    // Debian's vmime 0.9.2 ships the XOAUTH2 mechanism but does not register it (only GNU
+    // SASL's mechanisms are known): without this, "No SASL mechanism available".
+    vmime::security::sasl::SASLMechanismFactory::getInstance()
+        ->registerMechanism<vmime::security::sasl::XOAuth2SASLMechanism>("XOAUTH2");
+  });
 }
 
 bool is_pop3(config::MailProtocol p) {
@@ -138,11 +146,11 @@ struct MailStore::Impl {
   std::vector<std::shared_ptr<vmime::net::message>> messages;  // of the open folder, by number
 };
 
-MailStore::MailStore(const config::Mailbox& m, std::string password)
+MailStore::MailStore(const config::Mailbox& m, std::string secret)
     : impl_(std::make_unique<Impl>()) {
   init_vmime_once();
   impl_->box = m;
-  impl_->password = std::move(password);
+  impl_->password = std::move(secret);
   std::uint16_t port = m.port != 0 ? static_cast<std::uint16_t>(m.port) : default_port(m.protocol);
   impl_->facts.server = m.host + ":" + std::to_string(port);
   impl_->facts.protocol = scheme(m.protocol);
@@ -167,7 +175,16 @@ void MailStore::connect() {
         s.box.port != 0 ? static_cast<std::uint16_t>(s.box.port) : default_port(s.box.protocol);
     s.store = s.session->getStore(vmime::utility::url(scheme(s.box.protocol), s.box.host, port));
     s.store->setProperty("auth.username", s.box.username);
-    s.store->setProperty("auth.password", s.password);
+    if (uses_oauth2(s.box)) {
+      // SASL XOAUTH2 only: "user=NAME^Aauth=Bearer TOKEN^A^A"; never a password fallback.
+      s.store->setProperty("auth.accesstoken", s.password);
+      s.store->setProperty("options.sasl", true);
+      s.store->setProperty("options.sasl.fallback", false);
+      s.store->setAuthenticator(std::make_shared<vmime::security::sasl::XOAuth2SASLAuthenticator>(
+          vmime::security::sasl::XOAuth2SASLAuthenticator::MODE_EXCLUSIVE));
+    } else {
+      s.store->setProperty("auth.password", s.password);
+    }
     if (s.box.starttls != config::StartTls::kNo) {
       s.store->setProperty("connection.tls", true);
       s.store->setProperty("connection.tls.required",
@@ -286,6 +303,10 @@ bool MailStore::close(bool expunge) noexcept {
   s.store.reset();
   s.session.reset();
   return ok;
+}
+
+bool uses_oauth2(const config::Mailbox& m) {
+  return !m.oauth2_microsoft365.empty() || !m.oauth2_google_service_account_file.empty();
 }
 
 std::string read_password(const config::Mailbox& m) {

@@ -63,8 +63,9 @@ struct ConnectionFacts {
 
 class MailStore {
  public:
-  // `password` is the resolved secret (see read_password()).
-  MailStore(const config::Mailbox& m, std::string password);
+  // `secret` is the resolved password (read_password()) or, for a mailbox with oauth2, an
+  // access token (puller.hpp's credential()), sent with SASL XOAUTH2 and nothing else.
+  MailStore(const config::Mailbox& m, std::string secret);
   ~MailStore();
   MailStore(const MailStore&) = delete;
   MailStore& operator=(const MailStore&) = delete;
@@ -90,6 +91,8 @@ class MailStore {
 // The mailbox's password: `password`, or the first line of `password_file`. Throws FetchError
 // (kConfig) when the file cannot be read or is empty.
 std::string read_password(const config::Mailbox& m);
+// Whether the mailbox logs in with SASL XOAUTH2 (an oauth2: setting) instead of a password.
+bool uses_oauth2(const config::Mailbox& m);
 
 // Default port of a protocol (143, 993, 110, 995).
 std::uint16_t default_port(config::MailProtocol p);

@@ -70,11 +70,11 @@ constexpr const char* kUsage =
     "       0 success; 1 --validate found a problem; 64 usage or unknown source; 75 a pull\n"
     "       failed (retry later; nothing unarchived was deleted); 78 configuration error.\n";
 
-int run_validate(const config::Mailbox& m) {
+int run_validate(const config::Config& c, const config::Mailbox& m) {
   std::cout << "mailbox " << m.name << ": " << m.username << " at " << m.host << "\n";
   std::vector<std::string> folders;
   try {
-    fetch::ConnectionFacts f = fetch::validate(m, &folders);
+    fetch::ConnectionFacts f = fetch::validate(c, m, &folders);
     std::cout << "  connect:  ok, " << f.protocol << "://" << f.server
               << (f.secured ? " (TLS)" : " (no TLS)") << "\n";
     if (f.secured) {
@@ -84,7 +84,8 @@ int run_validate(const config::Mailbox& m) {
                                               "(validate_certificates: false)")
                 << "\n";
     }
-    std::cout << "  login:    ok\n  folders: ";
+    std::cout << "  login:    ok" << (fetch::uses_oauth2(m) ? " (SASL XOAUTH2)" : "")
+              << "\n  folders: ";
     for (const auto& n : folders) std::cout << " " << n;
     std::cout << "\n  folder:   " << (f.protocol.rfind("pop3", 0) == 0 ? "INBOX" : m.folder)
               << " ok\nOK\n";
@@ -277,7 +278,7 @@ int main(int argc, char** argv) {
   }
   if (!validate.empty()) {
     if (const auto* m = find_m365(*c, validate)) return fetch::validate_m365(*m, std::cout) ? 0 : 1;
-    return run_validate(*find_mailbox(*c, validate));
+    return run_validate(*c, *find_mailbox(*c, validate));
   }
   if (once) return run_once(c, only);
   return run_daemon(std::move(c), path, foreground);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cloud/oauth2.hpp"
 #include "ingest/ingest.hpp"
 #include "state/source_state.hpp"
 #include "util/file.hpp"
@@ -63,8 +64,29 @@ ingest::TransportFacts facts_for(const config::Mailbox& m, const ConnectionFacts
 
 }  // namespace
 
-ConnectionFacts validate(const config::Mailbox& m, std::vector<std::string>* folders_out) {
-  MailStore store(m, read_password(m));
+std::string credential(const config::Config& c, const config::Mailbox& m) {
+  if (!uses_oauth2(m)) return read_password(m);
+  try {
+    if (!m.oauth2_google_service_account_file.empty()) {
+      return cloud::google_token(m.oauth2_google_service_account_file, m.oauth2_token_url,
+                                 m.username, m.ca_file)
+          .access_token;
+    }
+    for (const auto& x : c.microsoft365) {
+      if (x.name == m.oauth2_microsoft365) {
+        return cloud::microsoft_token(x, cloud::kExchangeImapScope).access_token;
+      }
+    }
+  } catch (const cloud::AuthError& e) {
+    throw FetchError(Failure::kAuth, std::string("OAuth2 token: ") + e.what());
+  }
+  throw FetchError(Failure::kConfig, "oauth2.microsoft365 '" + m.oauth2_microsoft365 +
+                                         "' names no microsoft365 entry");
+}
+
+ConnectionFacts validate(const config::Config& c, const config::Mailbox& m,
+                         std::vector<std::string>* folders_out) {
+  MailStore store(m, credential(c, m));
   store.connect();
   auto names = store.folders();
   if (folders_out != nullptr) *folders_out = names;
@@ -120,7 +142,7 @@ PullReport pull_locked(ingest::Service& service, const config::Config& c, const 
   } catch (const std::exception& e) {
     throw FetchError(Failure::kArchive, std::string("cannot open the archive: ") + e.what());
   }
-  MailStore store(m, read_password(m));
+  MailStore store(m, credential(c, m));
   PullReport rep;
   store.connect();
   const ConnectionFacts& cf = store.facts();

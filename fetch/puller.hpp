@@ -47,8 +47,15 @@ PullReport pull(ingest::Service& service, const config::Config& c, const config:
 // a source at a time. FetchError kBusy when another holds it, kArchive when it cannot be made.
 util::UniqueFd lock_source(const std::string& root, const std::string& name);
 
+// What the mailbox logs in with: its password, or for oauth2 a fresh access token - the client
+// credentials of the named microsoft365 entry for https://outlook.office365.com/.default, or
+// the Google service account's JWT bearer grant for the mailbox (sub = username). Throws
+// FetchError: kConfig (unreadable password file), kAuth (the token endpoint refused).
+std::string credential(const config::Config& c, const config::Mailbox& m);
+
 // Connects, authenticates and lists folders; with `folders_out`, the folder names. Throws
 // FetchError naming the failure (also for a missing folder).
-ConnectionFacts validate(const config::Mailbox& m, std::vector<std::string>* folders_out);
+ConnectionFacts validate(const config::Config& c, const config::Mailbox& m,
+                         std::vector<std::string>* folders_out);
 
 }  // namespace postjournal::fetch

@@ -9,12 +9,14 @@ options or a malformed delta token are refused as the real services refuse them.
 
 Usage: graph_emulator.py --port P --cert server.pem --key server.key --state DIR
   --tenant DIRECTORY-ID --client-id ID [--secret S] [--client-cert app.pem]
-  [--google-key sa-pub.pem --google-email E]
+  [--google-cert sa.pem --google-email E] [--exchange-mailbox UPN --introspect-port P2]
+Token endpoints: POST /TENANT/oauth2/v2.0/token (client credentials), POST /google/token (JWT
+bearer, RFC 7523). POST /introspect (RFC 7662, for dovecot; also on plain HTTP P2).
 HTTPS on 127.0.0.1:P. Control (no auth, tests only) under /_control/:
   POST /_control/users      {"users": [{"upn", "id", "folders": [{"name", "id", "parent"}]}]}
   POST /_control/messages   {"user", "folder", "count", "size", "start"}  adds generated messages
   POST /_control/delete     {"user", "id"}                                removes one (404 later)
-  POST /_control/faults     {"throttle_every": N, "retry_after": S, "unavailable_every": N,
+  POST /_control/faults     {"revoked": true (introspection refuses every token), "throttle_every": N, "retry_after": S, "unavailable_every": N,
                              "reset_ids": [...] (half the body, then the connection drops; once),
                              "vanish_ids": [...] (listed, but $value answers 404),
                              "expire_deltas": true (every delta token: 410), "page_size": N}
@@ -171,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlparse(self.path).path
         if path.startswith("/_control/"):
             return self.control(path, json.loads(raw or b"{}"))
+        if path == "/introspect":
+            return self.introspect(urllib.parse.parse_qs(raw.decode()))
         if path == "/%s/oauth2/v2.0/token" % A.tenant:
             return self.token(urllib.parse.parse_qs(raw.decode()), "https://127.0.0.1:%d%s"
                               % (A.port, path))
@@ -229,6 +233,23 @@ class Handler(BaseHTTPRequestHandler):
             STATS["tokens"] += 1
         self.send(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
 
+    def introspect(self, form):
+        """RFC 7662 for dovecot's oauth2 passdb (always 200; "active" false when refused). An
+        Exchange app-only token (scope outlook.office365.com/.default) may open the mailbox the
+        application access policy allows (--exchange-mailbox); a Google token its subject."""
+        if (form.get("client_id", [""])[0], form.get("client_secret", [""])[0]) != ("dovecot", "s3cret"):
+            return self.send(401, {"error": "invalid_client"})
+        with LOCK:
+            t = TOKENS.get(form.get("token", [""])[0])
+            STATS["introspections"] = STATS.get("introspections", 0) + 1
+        if not t or t["exp"] < time.time() or FAULTS.get("revoked"):
+            return self.send(200, {"active": False})
+        if "sub" in t:
+            return self.send(200, {"active": True, "username": t["sub"], "scope": "mail"})
+        if t.get("scope") == "https://outlook.office365.com/.default" and A.exchange_mailbox:
+            return self.send(200, {"active": True, "username": A.exchange_mailbox, "scope": "mail"})
+        return self.send(200, {"active": False})
+
     # --- control -----------------------------------------------------------------------------
     def control(self, path, doc):
         with LOCK:
@@ -253,7 +274,9 @@ class Handler(BaseHTTPRequestHandler):
                 BODIES.pop(doc["id"], None)
             elif path == "/_control/faults":
                 for k, v in doc.items():
-                    if k == "expire_deltas":
+                    if k == "revoked":
+                        FAULTS["revoked"] = bool(v)
+                    elif k == "expire_deltas":
                         DELTAS.clear()
                     elif k in ("reset_ids", "vanish_ids"):
                         FAULTS[k] = set(v)
@@ -278,7 +301,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATS["requests"] += 1
             t = TOKENS.get(auth[7:]) if auth.startswith("Bearer ") else None
-        if not t or t["exp"] < time.time() or "sub" in t:
+        graph_scope = "https://127.0.0.1:%d/.default" % A.port
+        if not t or t["exp"] < time.time() or t.get("scope") != graph_scope:
             return self.error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
         prefer = self.headers.get_all("Prefer") or []
         if not any('IdType="ImmutableId"' in p for p in prefer):
@@ -435,6 +459,8 @@ def main():
     p.add_argument("--google-cert", default="")
     p.add_argument("--google-email", default="")
     p.add_argument("--state", required=True)
+    p.add_argument("--exchange-mailbox", default="")
+    p.add_argument("--introspect-port", type=int, default=0)
     A = p.parse_args()
     A.client_pub = A.client_thumb = A.google_key = None
     if A.client_cert:
@@ -447,6 +473,10 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(A.cert, A.key)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    if A.introspect_port:  # dovecot's passdb asks over plain HTTP on loopback
+        plain = ThreadingHTTPServer(("127.0.0.1", A.introspect_port), Handler)
+        plain.daemon_threads = True
+        threading.Thread(target=plain.serve_forever, daemon=True).start()
     print("ready %d" % A.port, flush=True)
     server.serve_forever()
 
