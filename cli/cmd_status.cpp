@@ -9,6 +9,7 @@
 #include "render.hpp"
 #include "retention/engine.hpp"
 #include "stamp/check.hpp"
+#include "state/progress.hpp"
 #include "state/status.hpp"
 #include "util/json_writer.hpp"
 
@@ -97,6 +98,21 @@ int run_status(const Context& ctx, const Args& args) {
       w.key("last_failure_reason").string_or_null(r.state.last_failure_reason);
       w.key("failures").value(r.state.failures).end_object();
     }
+    w.end_array().key("microsoft365").begin_array();
+    for (const auto& m : ctx.config.microsoft365) {
+      auto p = state::read_progress(ctx.root, m.name);
+      w.begin_object().key("source").value(m.name);
+      w.key("progress_written").string_or_null(p ? util::format_iso8601(p->written) : "");
+      w.key("mailboxes").begin_array();
+      if (p) {
+        for (const auto& b : p->mailboxes) {
+          w.begin_object().key("mailbox").value(b.mailbox).key("state").value(b.state);
+          w.key("archived").value(b.archived).key("remaining").value(b.remaining);
+          w.key("gaps").value(b.gaps).key("last_error").string_or_null(b.last_error).end_object();
+        }
+      }
+      w.end_array().end_object();
+    }
     w.end_array().key("no_tenant_queue").value(queue);
     w.key("indexes").begin_array();
     for (const auto& h : indexes) {
@@ -139,10 +155,10 @@ int run_status(const Context& ctx, const Args& args) {
     w.end_array().end_object();
     std::cout << w.str();
   } else {
-    std::cout << pad("SOURCE", 24) << pad("KIND", 10) << pad("TENANT", 16) << pad("TYPE", 11)
+    std::cout << pad("SOURCE", 24) << pad("KIND", 13) << pad("TENANT", 16) << pad("TYPE", 11)
               << pad("LAST MESSAGE", 22) << pad("AGE", 6) << pad("24H", 7) << "STATE\n";
     for (const auto& r : rows) {
-      std::cout << pad(r.name, 24) << pad(r.kind, 10) << pad(r.tenant, 16) << pad(r.type, 11)
+      std::cout << pad(r.name, 24) << pad(r.kind, 13) << pad(r.tenant, 16) << pad(r.type, 11)
                 << pad(r.state.last_message ? util::format_iso8601(r.state.last_message) : "never",
                        22)
                 << pad(age(now, r.state.last_message), 6) << pad(std::to_string(r.last_24h), 7)
@@ -150,6 +166,19 @@ int run_status(const Context& ctx, const Args& args) {
       if (r.health == state::Health::kFailing)
         std::cout << " (" << r.state.last_failure_reason << ")";
       std::cout << "\n";
+    }
+    for (const auto& m : ctx.config.microsoft365) {
+      auto p = state::read_progress(ctx.root, m.name);
+      if (!p) continue;
+      std::cout << "\n"
+                << pad("MICROSOFT 365 " + m.name, 40) << pad("STATE", 17) << pad("ARCHIVED", 10)
+                << pad("REMAINING", 11) << pad("GAPS", 6) << "LAST ERROR (progress of "
+                << util::format_iso8601(p->written) << ")\n";
+      for (const auto& b : p->mailboxes) {
+        std::cout << pad(b.mailbox, 40) << pad(b.state, 17) << pad(std::to_string(b.archived), 10)
+                  << pad(std::to_string(b.remaining), 11) << pad(std::to_string(b.gaps), 6)
+                  << (b.last_error.empty() ? "-" : printable(b.last_error)) << "\n";
+      }
     }
     std::cout << "No Tenant queue: " << queue << (queue == 1 ? " delivery" : " deliveries")
               << (queue > 0 ? " (postjournal queue)" : "") << "\n";

@@ -9,6 +9,7 @@
 #include "cloud/oauth2.hpp"
 #include "mail_store.hpp"
 #include "puller.hpp"
+#include "state/progress.hpp"
 #include "util/log.hpp"
 #include "util/spill_buffer.hpp"
 
@@ -66,10 +67,14 @@ std::function<cloud::Token()> graph_tokens(const config::Microsoft365& m) {
 // archive) is thrown as FetchError; anything else of this mailbox becomes a gap.
 class MailboxRun {
  public:
+  // progress(state, archived, remaining, gaps, last_error) is called under no lock.
+  using ProgressFn = std::function<void(const std::string&, std::uint64_t, std::uint64_t,
+                                        std::uint64_t, const std::string&)>;
   MailboxRun(ingest::Service& service, const config::Config& c, const config::Microsoft365& m,
              cloud::TokenCache& tokens, const std::atomic<bool>& stop, const cloud::User& u,
-             M365Report& report, std::mutex& mu)
-      : service_(service),
+             M365Report& report, std::mutex& mu, ProgressFn progress)
+      : progress_(std::move(progress)),
+        service_(service),
         c_(c),
         m_(m),
         stop_(stop),
@@ -87,6 +92,7 @@ class MailboxRun {
     } catch (const cloud::GraphError& e) {
       if (e.status == -1) return;
       gap("mail folders: " + std::string(e.what()));
+      progress_("failed", 0, 0, gaps_, last_error_);
       return;
     }
     add([&](M365Report& r) {
@@ -95,11 +101,14 @@ class MailboxRun {
     });
     std::uint64_t items = 0;
     for (const auto& f : folders) items += f.items;
+    progress_("running", archived_, items, gaps_, last_error_);
     for (const auto& f : folders) {
       if (stop_) return;
       folder(f);
       items -= std::min(items, f.items);
+      progress_("running", archived_, items, gaps_, last_error_);
     }
+    progress_(gaps_ > 0 ? "done, with gaps" : "done", archived_, 0, gaps_, last_error_);
     util::log(util::LogLevel::kInfo,
               "microsoft365=" + m_.name + " mailbox=" + user_.principal +
                   " folders=" + std::to_string(folders.size()) +
@@ -114,6 +123,11 @@ class MailboxRun {
   }
 
   void gap(const std::string& what) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++gaps_;
+      last_error_ = what;
+    }
     util::log(util::LogLevel::kWarning,
               "microsoft365=" + m_.name + " mailbox=" + user_.principal + " gap: " + what);
     add([&](M365Report& r) { r.gaps.push_back({user_.principal, what}); });
@@ -244,6 +258,7 @@ class MailboxRun {
     return true;
   }
 
+  ProgressFn progress_;
   ingest::Service& service_;
   const config::Config& c_;
   const config::Microsoft365& m_;
@@ -255,6 +270,8 @@ class MailboxRun {
   archive::TenantId tenant_;
   std::shared_ptr<archive::TenantArchive> archive_;
   std::atomic<std::size_t> listed_{0}, archived_{0}, already_{0}, gone_{0};
+  std::uint64_t gaps_ = 0;  // under mu_
+  std::string last_error_;  // under mu_
 
  public:
   cloud::GraphStats stats() const { return graph_.stats(); }
@@ -262,9 +279,10 @@ class MailboxRun {
 
 }  // namespace
 
-M365Report retrieve(ingest::Service& service, const config::Config& c,
-                    const config::Microsoft365& m, const std::atomic<bool>& stop) {
-  util::UniqueFd lock = lock_source(c.archive_root, m.name);
+namespace {
+
+M365Report retrieve_locked(ingest::Service& service, const config::Config& c,
+                           const config::Microsoft365& m, const std::atomic<bool>& stop) {
   cloud::TokenCache tokens(graph_tokens(m));
   cloud::Graph directory(graph_options(m, tokens, stop));
   M365Report report;
@@ -277,6 +295,27 @@ M365Report retrieve(ingest::Service& service, const config::Config& c,
     throw FetchError(failure_of(e), std::string("listing users: ") + e.what());
   }
   std::mutex mu;
+  std::mutex progress_mu;  // the table and its file
+  state::Progress progress;
+  for (const auto& u : users) progress.mailboxes.push_back({u.principal, "queued", 0, 0, 0, {}});
+  auto publish = [&](std::size_t i, const std::string& st, std::uint64_t archived,
+                     std::uint64_t remaining, std::uint64_t gaps, const std::string& err) {
+    std::lock_guard<std::mutex> l(progress_mu);
+    auto& row = progress.mailboxes[i];
+    row.state = st;
+    row.archived = archived;
+    row.remaining = remaining;
+    row.gaps = gaps;
+    row.last_error = err;
+    progress.written = util::now_us();
+    try {
+      state::write_progress(c.archive_root, m.name, progress);
+    } catch (const std::exception& e) {
+      util::log(util::LogLevel::kWarning,
+                "cannot write the progress file: " + std::string(e.what()));
+    }
+  };
+  if (!users.empty()) publish(0, "queued", 0, 0, 0, {});
   std::atomic<std::size_t> next{0};
   std::exception_ptr fatal;
   auto worker = [&] {
@@ -286,7 +325,10 @@ M365Report retrieve(ingest::Service& service, const config::Config& c,
         if (fatal) return;
       }
       try {
-        MailboxRun run(service, c, m, tokens, stop, users[i], report, mu);
+        MailboxRun run(
+            service, c, m, tokens, stop, users[i], report, mu,
+            [&, i](const std::string& st, std::uint64_t a, std::uint64_t r, std::uint64_t g,
+                   const std::string& e) { publish(i, st, a, r, g, e); });
         run.run();
         auto s = run.stats();
         std::lock_guard<std::mutex> l(mu);
@@ -295,9 +337,11 @@ M365Report retrieve(ingest::Service& service, const config::Config& c,
         report.retried += s.retried;
         report.waited_ms += s.waited_ms;
       } catch (const cloud::AuthError& e) {
+        publish(i, "failed", 0, 0, 0, e.what());
         std::lock_guard<std::mutex> l(mu);
         if (!fatal) fatal = std::make_exception_ptr(FetchError(Failure::kAuth, e.what()));
-      } catch (...) {
+      } catch (const std::exception& e) {
+        publish(i, "failed", 0, 0, 0, e.what());
         std::lock_guard<std::mutex> l(mu);
         if (!fatal) fatal = std::current_exception();
       }
@@ -315,6 +359,19 @@ M365Report retrieve(ingest::Service& service, const config::Config& c,
   report.waited_ms += s.waited_ms;
   if (fatal) std::rethrow_exception(fatal);
   return report;
+}
+
+}  // namespace
+
+M365Report retrieve(ingest::Service& service, const config::Config& c,
+                    const config::Microsoft365& m, const std::atomic<bool>& stop) {
+  util::UniqueFd lock = lock_source(c.archive_root, m.name);
+  try {
+    return retrieve_locked(service, c, m, stop);
+  } catch (const FetchError& e) {
+    service.record_failure(m.name, std::string(failure_name(e.failure())) + ": " + e.what());
+    throw;
+  }
 }
 
 bool validate_m365(const config::Microsoft365& m, std::ostream& out) {

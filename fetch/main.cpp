@@ -152,7 +152,6 @@ int run_once(std::shared_ptr<const config::Config> config, const std::string& on
                 << "\n";
       util::log(util::LogLevel::kWarning, "microsoft365=" + m.name + " failing reason=" +
                                               fetch::failure_name(e.failure()) + ": " + e.what());
-      service.record_failure(m.name, e.what());
       status = EX_TEMPFAIL;
     }
   }

@@ -16,6 +16,16 @@ Health health_of(bool active, std::uint64_t hours, const SourceState& s, util::T
   return Health::kOk;
 }
 
+std::string type_name(const config::Listener& l) {
+  return std::string(config::to_string(l.type));
+}
+std::string type_name(const config::Mailbox& m) {
+  return std::string(config::to_string(m.type));
+}
+std::string type_name(const config::Microsoft365&) {
+  return "import";  // mailbox items (provider MIME), not journal reports
+}
+
 template <typename Source>
 SourceStatus row(const Source& src, const char* kind,
                  const std::map<std::string, SourceState>& states, util::TimeUs now) {
@@ -24,7 +34,7 @@ SourceStatus row(const Source& src, const char* kind,
   r.kind = kind;
   r.tenant = src.tenant;
   r.active = src.active;
-  r.type = std::string(config::to_string(src.type));
+  r.type = type_name(src);
   r.allowed_inactivity_hours = src.allowed_inactivity_hours;
   if (auto it = states.find(src.name); it != states.end()) r.state = it->second;
   r.last_24h = r.state.last_24h(now);
@@ -56,6 +66,7 @@ std::vector<SourceStatus> evaluate(const config::Config& c,
   std::vector<SourceStatus> out;
   for (const auto& l : c.listeners) out.push_back(row(l, "listener", states, now));
   for (const auto& m : c.mailboxes) out.push_back(row(m, "mailbox", states, now));
+  for (const auto& m : c.microsoft365) out.push_back(row(m, "microsoft365", states, now));
   return out;
 }
 

@@ -24,10 +24,10 @@ const char* to_string(Health h);
 
 struct SourceStatus {
   std::string name;
-  std::string kind;  // listener | mailbox
+  std::string kind;  // listener | mailbox | microsoft365
   std::string tenant;
   bool active = true;
-  std::string type;  // journaling | forward
+  std::string type;  // journaling | forward | import (microsoft365)
   std::uint64_t allowed_inactivity_hours = 0;
   SourceState state;
   std::uint64_t last_24h = 0;

@@ -145,6 +145,8 @@ ctl faults "{\"vanish_ids\": [\"AAMk$gone\"]}"
 "$fetchbin" -c "$cfg" --once contoso-m365 >"$work/run5.out" 2>"$work/run5.log" || true
 check "a message deleted after listing is a gap" "1 1" "$(grep -c ' 3 listed, 2 archived, 0 already archived, 1 deleted since listed, 1 gaps' "$work/run5.out") $(grep -c 'gap: user3@contoso.example: folder Inbox: message AAMk.*deleted since it was listed' "$work/run5.out")"
 ctl faults '{"vanish_ids": []}'
+st=$("$pj" -c "$cfg" status 2>&1 || true)
+check "status: the source and each mailbox's progress" "1 2 1" "$(grep -c '^contoso-m365 *microsoft365 *contoso *import' <<<"$st") $(grep -cE '^user[12]@contoso.example +done +0 +0 +0 +-' <<<"$st") $(grep -cE '^user3@contoso.example +done, with gaps +2 +0 +1 +folder Inbox: message AAMk' <<<"$st")"
 
 # SIGKILL at three points of a run, then a clean rerun: nothing lost, nothing twice.
 ctl messages '{"user": "user1@contoso.example", "folder": "proj1", "count": 300, "start": 2000}'
