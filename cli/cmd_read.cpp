@@ -84,7 +84,7 @@ int run_show(const Context& ctx, const Args& args) {
   auto a = ctx.open_existing(id.tenant);
   auto d = a->get(id.seq);
   if (!d) throw CommandError(kExitProblem, "no delivery " + id.str() + removed_note(ctx, id));
-  std::vector<std::string> others = view::same_original(*a, *d);
+  view::Related others = view::related(*a, *d);
   Listed l{id.tenant, std::move(*d)};
   std::cout << (args.has("json") ? show_json(l, others) : show_text(l, others));
   return kExitOk;

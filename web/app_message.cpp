@@ -117,7 +117,7 @@ Response App::message(const Request& r, const Caller& c, const std::string& rest
   if (api && sub.empty()) {
     audit("web-view", "json");
     view::Listed l{id->tenant, *d};
-    return json(200, view::show_json(l, view::same_original(*a, *d)));
+    return json(200, view::show_json(l, view::related(*a, *d)));
   }
   if (api) return error(404, "No such resource.", true);
 
@@ -160,8 +160,8 @@ Response App::message(const Request& r, const Caller& c, const std::string& rest
   body += "<p><a href=\"" + h(link) + "/raw\">Download as stored</a>";
   if (has_original) body += " | <a href=\"" + h(link) + "/original\">Download the original</a>";
   body += " | SHA-256 <code id=\"sha256\">" + h(util::to_hex(d->content_sha256)) + "</code></p>";
-  body += "<h2>Evidence</h2><pre id=\"evidence\">" +
-          h(view::show_text(l, view::same_original(*a, *d))) + "</pre>";
+  body += "<h2>Evidence</h2><pre id=\"evidence\">" + h(view::show_text(l, view::related(*a, *d))) +
+          "</pre>";
   if (!parsable) {
     body += "<p class=\"note\">The message is larger than 64 MiB; download it to read it.</p>";
     return html(200, page(shown, &c.who, c.csrf, body));

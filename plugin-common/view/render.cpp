@@ -115,7 +115,7 @@ std::string list_json(const std::vector<Listed>& v) {
   return w.str();
 }
 
-std::string show_json(const Listed& l, const std::vector<std::string>& same_content) {
+std::string show_json(const Listed& l, const Related& related) {
   const auto& d = l.delivery;
   const auto& e = d.envelope;
   util::JsonWriter w;
@@ -155,12 +155,14 @@ std::string show_json(const Listed& l, const std::vector<std::string>& same_cont
   w.key("anomalies");
   string_list(w, d.anomalies);
   w.key("same_original");
-  string_list(w, same_content);
+  string_list(w, related.same_original);
+  w.key("linked_copies");
+  string_list(w, related.copies);
   w.end_object();
   return w.str();
 }
 
-std::string show_text(const Listed& l, const std::vector<std::string>& same_content) {
+std::string show_text(const Listed& l, const Related& related) {
   const auto& d = l.delivery;
   const auto& e = d.envelope;
   std::string out;
@@ -198,19 +200,30 @@ std::string show_text(const Listed& l, const std::vector<std::string>& same_cont
   }
   for (const auto& a : e.anomalies) line("anomaly:", a);
   for (const auto& a : d.anomalies) line("anomaly:", a);
-  for (const auto& s : same_content) line("same original:", s);
+  for (const auto& s : related.same_original) line("same original:", s);
+  for (const auto& s : related.copies) {
+    line(d.transport.fidelity.empty() ? "provider copy:" : "journal copy:", s);
+  }
   return out;
 }
 
-std::vector<std::string> same_original(const archive::TenantArchive& a,
-                                       const archive::Delivery& d) {
+Related related(const archive::TenantArchive& a, const archive::Delivery& d) {
+  Related out;
   archive::SearchQuery same;
   same.content_sha256 = d.original_sha256;  // finds same bytes and other reports of it
-  std::vector<std::string> others;
   for (const auto& o : a.search(same)) {
-    if (o.seq != d.seq) others.push_back(archive::DeliveryId{a.tenant(), o.seq}.str());
+    if (o.seq != d.seq) out.same_original.push_back(archive::DeliveryId{a.tenant(), o.seq}.str());
   }
-  return others;
+  if (!d.envelope.message_id.empty()) {
+    archive::SearchQuery by_id;
+    by_id.message_id = d.envelope.message_id;
+    by_id.limit = 100;
+    for (const auto& o : a.search(by_id)) {
+      if (o.seq != d.seq && o.transport.fidelity.empty() != d.transport.fidelity.empty())
+        out.copies.push_back(archive::DeliveryId{a.tenant(), o.seq}.str());
+    }
+  }
+  return out;
 }
 
 }  // namespace postjournal::view

@@ -28,12 +28,18 @@ std::string list_json(const std::vector<Listed>& v);
 
 // The keys of one listing entry, written into an object the caller opened.
 void summary_json(util::JsonWriter& w, const Listed& l);
-// `same_original`: ids of the other deliveries of the same bytes or of the same embedded original
-// (other journal reports of one message).
-std::string show_text(const Listed& l, const std::vector<std::string>& same_content);
-std::string show_json(const Listed& l, const std::vector<std::string>& same_content);
-// The ids of those other deliveries (same stored bytes or same embedded original), for `show`.
-std::vector<std::string> same_original(const archive::TenantArchive& a, const archive::Delivery& d);
+// Deliveries `show` names beside one: `same_original`, the ids of the other deliveries of the
+// same bytes or of the same embedded original (other journal reports of one message);
+// `copies`, the ids of deliveries with the same Message-ID but the other fidelity (a mailbox
+// copy read through a provider's API - fidelity provider-mime - and the journal copy, which
+// stays the byte-exact evidence). Shown as "same original:", "journal copy:" / "provider copy:".
+struct Related {
+  std::vector<std::string> same_original;
+  std::vector<std::string> copies;
+};
+std::string show_text(const Listed& l, const Related& related);
+std::string show_json(const Listed& l, const Related& related);
+Related related(const archive::TenantArchive& a, const archive::Delivery& d);
 
 using util::printable;
 // s, padded with spaces to at least `width` characters (table columns).

@@ -102,7 +102,7 @@ check "an assertion signed with another key is refused" "1 1" "$rc $(grep -c 'AA
 
 count() { "$pj" -c "$cfg" search --tenant contoso --since 2000-01-01 --limit 1000000 --json |
   /usr/bin/python3 -c 'import json,sys
-d = json.load(sys.stdin)
+d = [r for r in json.load(sys.stdin) if r.get("source") == "contoso-m365"]
 ids = [r.get("message_id") for r in d]
 print(len(d), len(set(ids)))'; }
 
@@ -125,6 +125,11 @@ check "Deleted Items not retrieved" 0 "$("$pj" -c "$cfg" search --tenant contoso
 show=$("$pj" -c "$cfg" show contoso:1)
 check "provider fields on the delivery" "1 1 1" "$(grep -c '^fidelity: *provider-mime' <<<"$show") $(grep -c '^mailbox: *user[123]@contoso.example' <<<"$show") $(grep -c '^folder: *' <<<"$show")"
 check "verify passes" 0 "$("$pj" -c "$cfg" verify --tenant contoso >/dev/null 2>&1; echo $?)"
+# The journal copy of a retrieved message (same Message-ID): show links the two both ways.
+mid=$("$pj" -c "$cfg" show contoso:1 --json | sed -n 's/^ *"message_id": "\(.*\)",$/\1/p' | head -1)
+printf 'From: x@fabrikam.example\r\nTo: user1@contoso.example\r\nMessage-ID: %s\r\nSubject: journal copy\r\n\r\nbody\r\n' "$mid" >"$work/jcopy.eml"
+jid=$("$pj" -c "$cfg" import --tenant contoso "$work/jcopy.eml" | grep -o 'contoso:[0-9]*' | head -1)
+check "show links the provider copy and the journal copy" "1 1" "$("$pj" -c "$cfg" show contoso:1 | grep -c "^journal copy: *$jid\$") $("$pj" -c "$cfg" show "$jid" | grep -c '^provider copy: *contoso:1$')"
 
 ctl faults '{"throttle_every": 0, "unavailable_every": 0}'
 "$fetchbin" -c "$cfg" --once contoso-m365 >"$work/run2.out" 2>"$work/run2.log"
