@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the seven benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
-# bench/run-search.sh, bench/run-stamp.sh, bench/run-retention.sh, bench/run-web.sh) and
+# Runs the eight benchmarks (bench/run-archive.sh, bench/run-parse.sh, bench/run-smtp.sh,
+# bench/run-search.sh, bench/run-stamp.sh, bench/run-retention.sh, bench/run-web.sh,
+# bench/run-m365.sh) and
 # prints one Markdown table of their figures and ratios against the baselines each measures in
 # the same run, headed by the machine: cores, CPU, the file system and device under /var/tmp
 # (where the benchmarks write), and its fsync rate (4 KiB writes with O_DSYNC, measured now).
 # The same table goes into README's "Performance" section.
 # Usage: scripts/bench.sh [-o FILE]   (root: bench/smtp runs a private Postfix)
-#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp,retention,web}
+#        BENCH_LOGS=DIR scripts/bench.sh   re-renders the table from saved outputs DIR/{archive,parse,smtp,search,stamp,retention,web,m365}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=
@@ -21,7 +22,7 @@ fs=$(df --output=source,fstype /var/tmp | tail -1 | awk '{print $1 " (" $2 ")"}'
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
 if [[ -n ${BENCH_LOGS:-} ]]; then  # re-render a table from saved outputs (archive, parse, smtp)
-  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp,retention,web} "$log/"
+  cp "$BENCH_LOGS"/{archive,parse,smtp,search,stamp,retention,web,m365} "$log/"
 else
   echo "== bench/archive" >&2
   bench/run-archive.sh | tee "$log/archive" >&2
@@ -37,6 +38,8 @@ else
   bench/run-retention.sh | tee "$log/retention" >&2
   echo "== bench/web" >&2
   bench/run-web.sh | tee "$log/web" >&2
+  echo "== bench/m365" >&2
+  bench/run-m365.sh | tee "$log/m365" >&2
 fi
 
 field() { grep -m1 "$2" "$log/$1" | sed -E "s#.*$3.*#\\1#"; }
@@ -114,6 +117,11 @@ w_p4=$(field web '^web search API, 4 connections' 'p95=([0-9.]+) ms')
 w_cli=$(field web '^CLI search' 'rate=([0-9.]+) q/s')
 w_cp=$(field web '^CLI search' 'p95=([0-9.]+) ms')
 w_ratio=$(field web '^ratio web' ': ([0-9.]+)$')
+m_corpus=$(field m365 '^corpus:' ': (.*)$')
+m_base=$(field m365 '^baseline' '= ([0-9.]+) msg/s')
+m_pj=$(field m365 '^postjournal-fetch' '= ([0-9.]+) msg/s')
+m_mb=$(field m365 '^postjournal-fetch' 'msg/s, ([0-9.]+) MB/s')
+m_ratio=$(field m365 '^ratio' ': ([0-9.]+)$')
 
 table=$(cat <<TABLE
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ {print $2}') GB RAM;
@@ -138,6 +146,7 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/^Mem/ 
 | timestamp: evidence bundle of a delivery $t_steps deliveries before its stamp | export $t_exp s; verify-evidence.sh $t_ve s = $t_rate steps/s | process-spawn floor: $t_floor steps/s | $t_er | (reported) |
 | retention: purge of $r_n expired 4 KB deliveries (batches of 256, tombstones and audit entries) | $r_rate deliveries/s | stored by 8 producers: $r_store msg/s | $r_ratio | (reported) |
 | web: search API at $w_n messages (exact count + first page of 50 + the durable audit entry), keep-alive | 4 connections: $w_r4 req/s, p95 $w_p4 ms; 1 connection: $w_r1 req/s, p95 $w_p1 ms | the CLI, a process per query: $w_cli q/s, p95 $w_cp ms | $w_ratio | (reported) |
+| m365: Graph emulator, $m_corpus: users, folders, delta, \$value, durable store with the ledger | $m_pj msg/s, $m_mb MB/s | curl, 12 parallel \$value downloads: $m_base msg/s | $m_ratio | (reported; the emulator is the limit) |
 | retention: the same $r_n purged from an archive of 10 × as many | $r_big deliveries/s | the purge above: $r_rate deliveries/s | $r_scale | (reported; a scan of the archive per removal would be ≈ 0.1) |
 TABLE
 )

@@ -159,7 +159,8 @@ ctl messages '{"user": "user2@contoso.example", "folder": "sent2", "count": 300,
 ctl messages '{"user": "user3@contoso.example", "folder": "y3", "count": 300, "start": 2000}'
 base=$(count | cut -d' ' -f1)
 partial=0
-for target in 40 300 700; do
+# Kill points drawn at random in the first, middle and last third of the 900 new messages.
+for target in $((20 + RANDOM % 250)) $((300 + RANDOM % 250)) $((600 + RANDOM % 250)); do
   "$fetchbin" -c "$cfg" --once contoso-m365 >/dev/null 2>"$work/kill.log" &
   fpid=$!
   for _ in $(seq 2000); do
