@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 ./scripts/install-deps.sh
 targets=(extract_fuzz record_fuzz config_fuzz address_fuzz reconstruct_fuzz session_fuzz index_fuzz query_fuzz
-  tsp_fuzz view_fuzz)
+  tsp_fuzz view_fuzz cloud_fuzz)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
   -DPOSTJOURNAL_FUZZ=ON -DPOSTJOURNAL_WERROR=OFF >/dev/null
 cmake --build build-fuzz -j"${JOBS:-2}" --target "${targets[@]}"  # only what is fuzzed
 mkdir -p build-fuzz/findings build-fuzz/corpus-extract build-fuzz/corpus-record \
   build-fuzz/corpus-config build-fuzz/corpus-address build-fuzz/corpus-reconstruct \
-  build-fuzz/corpus-session build-fuzz/corpus-index build-fuzz/corpus-query build-fuzz/corpus-tsp build-fuzz/corpus-view
+  build-fuzz/corpus-session build-fuzz/corpus-index build-fuzz/corpus-query build-fuzz/corpus-tsp build-fuzz/corpus-view \
+  build-fuzz/corpus-cloud
 seeds=(tests/data tests/data/journal)
 [[ -d ../shared/corpus ]] && seeds+=(../shared/corpus/m365-journal ../shared/corpus/exchange-onprem-journal
   ../shared/corpus/plain ../shared/corpus/ndr-dsn ../shared/corpus/mime-nasty/mime4j)
@@ -36,4 +37,5 @@ run index_fuzz build-fuzz/corpus-index tests/data/index "${seeds[@]}"
 run query_fuzz build-fuzz/corpus-query tests/data/fuzz-query
 run tsp_fuzz build-fuzz/corpus-tsp tests/data/fuzz-tsp
 run view_fuzz build-fuzz/corpus-view tests/data/index "${seeds[@]}"
+run cloud_fuzz build-fuzz/corpus-cloud tests/data/fuzz-cloud
 exit $status

@@ -21,11 +21,16 @@ std::string host_of(const std::string& url) {
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+std::string text(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // Graph's error document: {"error": {"code": ..., "message": ...}}.
 std::pair<std::string, std::string> error_of(const std::string& body) {
   Json j = Json::parse(body, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_object()) {
-    return {j["error"].value("code", ""), j["error"].value("message", "")};
+    return {text(j["error"], "code"), text(j["error"], "message")};
   }
   return {"", ""};
 }
@@ -34,11 +39,6 @@ Json parse_object(const std::string& body, const std::string& url) {
   Json j = Json::parse(body, nullptr, false);
   if (!j.is_object()) throw GraphError(url + ": the answer is not a JSON object", 200, "");
   return j;
-}
-
-std::string text(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -183,6 +183,7 @@ std::vector<User> Graph::users(const std::vector<std::string>& selection) {
   const std::string select = "$select=id,userPrincipalName,mail";
   std::vector<User> out;
   auto read_user = [](const Json& v) {
+    if (!v.is_object()) return User{};
     return User{text(v, "id"), text(v, "userPrincipalName"), text(v, "mail")};
   };
   auto pages = [&](std::string url) {
@@ -226,6 +227,7 @@ std::vector<Folder> Graph::folders(const User& u, const std::vector<std::string>
           Json j = parse_object(json_get(url), url);
           if (j.contains("value") && j["value"].is_array()) {
             for (const auto& v : j["value"]) {
+              if (!v.is_object()) continue;
               std::string name = text(v, "displayName");
               std::string id = text(v, "id");
               if (id.empty() || std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
@@ -255,12 +257,13 @@ std::string Graph::delta_start(const User& u, const Folder& f) const {
          "/messages/delta?$select=id";
 }
 
-DeltaPage Graph::delta(const std::string& url) {
-  check_link(url);
-  Json j = parse_object(json_get(url), url);
+DeltaPage parse_delta(const std::string& body, const std::string& url,
+                      const std::string& graph_url) {
+  Json j = parse_object(body, url);
   DeltaPage p;
   if (j.contains("value") && j["value"].is_array()) {
     for (const auto& v : j["value"]) {
+      if (!v.is_object()) continue;
       std::string id = text(v, "id");
       if (id.empty()) continue;
       (v.contains("@removed") ? p.removed : p.added).push_back(std::move(id));
@@ -268,12 +271,21 @@ DeltaPage Graph::delta(const std::string& url) {
   }
   p.next_link = text(j, "@odata.nextLink");
   p.delta_link = text(j, "@odata.deltaLink");
-  if (!p.next_link.empty()) check_link(p.next_link);
-  if (!p.delta_link.empty()) check_link(p.delta_link);
+  for (const auto* link : {&p.next_link, &p.delta_link}) {
+    if (!link->empty() && link->rfind(graph_url + "/", 0) != 0) {
+      throw GraphError("Graph answered with a link outside " + graph_url + ": " + *link, 200,
+                       "foreignLink");
+    }
+  }
   if (p.next_link.empty() == p.delta_link.empty()) {
     throw GraphError(url + ": a delta page needs exactly one of nextLink and deltaLink", 200, "");
   }
   return p;
+}
+
+DeltaPage Graph::delta(const std::string& url) {
+  check_link(url);
+  return parse_delta(json_get(url), url, o_.graph_url);
 }
 
 std::uint64_t Graph::mime(const User& u, const std::string& id, const std::function<void()>& reset,

@@ -116,6 +116,11 @@ class Graph {
   GraphStats stats_;
 };
 
+// One delta page's answer: ids added and removed, and exactly one of nextLink / deltaLink, both
+// under graph_url. GraphError (status 200) for anything else. (Graph::delta; the fuzz target.)
+DeltaPage parse_delta(const std::string& body, const std::string& url,
+                      const std::string& graph_url);
+
 // Percent-encodes a path segment (ids and names in URLs).
 std::string url_segment(std::string_view s);
 

@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "http/client.hpp"
 #include "util/crypto.hpp"
 #include "util/file.hpp"
 #include "util/jwt.hpp"
 #include "util/sha256.hpp"
+#include "util/strings.hpp"
 
 namespace postjournal::cloud {
 
@@ -60,32 +63,42 @@ Token request_token(const std::string& url, const std::string& form, const std::
   } catch (const http::Error& e) {
     throw AuthError(std::string("token endpoint: ") + e.what());
   }
-  Json j = Json::parse(resp.body, nullptr, false);
-  if (resp.status != 200) {
+  return parse_token_response(resp.status, resp.body, url);
+}
+
+}  // namespace
+
+Token parse_token_response(long status, const std::string& body, const std::string& url) {
+  Json j = Json::parse(body, nullptr, false);
+  if (status != 200) {
     std::string code, text;
     if (j.is_object()) {
-      code = j.value("error", "");
-      text = j.value("error_description", "");
+      if (j.contains("error") && j["error"].is_string()) code = j["error"].get<std::string>();
+      if (j.contains("error_description") && j["error_description"].is_string())
+        text = j["error_description"].get<std::string>();
     }
-    throw AuthError("token endpoint " + url + " answered " + std::to_string(resp.status) +
+    throw AuthError("token endpoint " + url + " answered " + std::to_string(status) +
                         (code.empty() ? "" : ": " + code) + (text.empty() ? "" : " - " + text),
                     code);
   }
-  if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+  if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string() ||
+      j["access_token"].get<std::string>().empty()) {
     throw AuthError("token endpoint " + url + " answered 200 without an access_token");
   }
   Token t;
   t.access_token = j["access_token"].get<std::string>();
   std::int64_t ttl = 3600;
   if (j.contains("expires_in")) {
-    if (j["expires_in"].is_number_integer()) ttl = j["expires_in"].get<std::int64_t>();
-    if (j["expires_in"].is_string()) ttl = std::stoll(j["expires_in"].get<std::string>());
+    const auto& e = j["expires_in"];
+    if (e.is_number_integer()) ttl = e.get<std::int64_t>();
+    unsigned long long n = 0;
+    if (e.is_string() && util::parse_u64(e.get<std::string>(), n))
+      ttl = static_cast<std::int64_t>(n);
   }
+  ttl = std::clamp<std::int64_t>(ttl, 0, 86400);
   t.expires = util::now_us() + ttl * 1000000;
   return t;
 }
-
-}  // namespace
 
 std::string microsoft_token_url(const config::Microsoft365& m) {
   return m.login_url + "/" + m.directory_id + "/oauth2/v2.0/token";
@@ -132,7 +145,8 @@ Token google_token(const std::string& key_file, const std::string& token_url,
   } catch (const std::exception& e) {
     throw AuthError("cannot read the service account key " + key_file + ": " + e.what());
   }
-  if (!sa.is_object() || !sa.contains("client_email") || !sa.contains("private_key")) {
+  if (!sa.is_object() || !sa.contains("client_email") || !sa["client_email"].is_string() ||
+      !sa.contains("private_key") || !sa["private_key"].is_string()) {
     throw AuthError(key_file + ": not a service account key (client_email, private_key)");
   }
   std::string url =

@@ -48,6 +48,10 @@ std::string microsoft_token_url(const config::Microsoft365& m);
 Token google_token(const std::string& key_file, const std::string& token_url,
                    const std::string& subject, const std::string& ca_file = {});
 
+// A token endpoint's answer: the token of a 200 with access_token (expires_in, clamped to a day,
+// default an hour), else AuthError with the endpoint's error and error_description.
+Token parse_token_response(long status, const std::string& body, const std::string& url);
+
 class TokenCache {
  public:
   explicit TokenCache(std::function<Token()> fetch) : fetch_(std::move(fetch)) {}
