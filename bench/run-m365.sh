@@ -12,26 +12,17 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 for t in postjournal-fetch; do TARGET=$t ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo; done
 source scripts/lib/instance.sh
+source tests/integration/lib/graph.sh
 n=${BENCH_M365_MESSAGES:-2000}
 size=${BENCH_M365_SIZE:-8192}
 work=$(mktemp -d -p /var/tmp)
-EMU_PID=
-trap '[[ -n $EMU_PID ]] && kill $EMU_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
-  -days 2 -extfile "$work/san" -out "$work/server.pem" 2>/dev/null
+trap 'graph_stop; rm -rf "$work"' EXIT
+graph_certs "$work"
 port=$(free_port)
-G=https://127.0.0.1:$port
 dir=bench-directory
 cid=bench-client
-/usr/bin/python3 tests/integration/graph_emulator.py --port "$port" --cert "$work/server.pem" \
-  --key "$work/server.key" --tenant "$dir" --client-id "$cid" --secret s3cret --state "$work" \
-  >"$work/emulator.log" 2>&1 &
-EMU_PID=$!
-wait_port "$port" "$EMU_PID"
-ctl() { curl -sf --cacert "$work/ca.pem" -H 'Content-Type: application/json' -d "$2" "$G/_control/$1" >/dev/null; }
+graph_start "$work" "$port" --tenant "$dir" --client-id "$cid" --secret s3cret
+ctl() { graph_ctl "$work" "$@"; }
 ctl users '{"users": [{"upn": "u1@b.example", "id": "u1", "folders": [{"name": "Inbox", "id": "i1"}]},
   {"upn": "u2@b.example", "id": "u2", "folders": [{"name": "Inbox", "id": "i2"}]},
   {"upn": "u3@b.example", "id": "u3", "folders": [{"name": "Inbox", "id": "i3"}]}]}'

@@ -1,4 +1,5 @@
 #include "http.hpp"
+#include "util/strings.hpp"
 
 namespace postjournal::web {
 
@@ -54,20 +55,7 @@ std::map<std::string, std::string> parse_form(std::string_view body) {
 }
 
 std::string url_encode(std::string_view in) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char c : in) {
-    auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
+  return util::percent_encode(in);
 }
 
 }  // namespace postjournal::web

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "http/client.hpp"
+#include "util/strings.hpp"
 
 namespace postjournal::cloud {
 
@@ -44,20 +45,7 @@ Json parse_object(const std::string& body, const std::string& url) {
 }  // namespace
 
 std::string url_segment(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~' || c == '=' || c == '@') {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return util::percent_encode(s, "=@");
 }
 
 Graph::Graph(GraphOptions o) : o_(std::move(o)), host_(host_of(o_.graph_url)) {

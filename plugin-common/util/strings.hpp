@@ -15,6 +15,9 @@ bool starts_with_icase(std::string_view s, std::string_view prefix);
 bool parse_u64(std::string_view s, unsigned long long& out);
 // s with every control character (C0 and DEL) replaced by '?': safe for terminals and logs.
 std::string printable(std::string_view s);
+// RFC 3986 percent-encoding: every byte but the unreserved A-Z a-z 0-9 - . _ ~ and those in
+// `keep` becomes %XX (upper-case hex). URL components and form values.
+std::string percent_encode(std::string_view s, std::string_view keep = {});
 // The words of s separated by spaces and tabs (no quoting).
 std::vector<std::string> split_blanks(std::string_view s);
 // Shell-style wildcard match, ASCII case-insensitive: '*' any run of characters, '?' one; no

@@ -13,16 +13,16 @@ src=$1
 pj=$2/cli/postjournal
 fetchbin=$2/fetch/postjournal-fetch
 source "$src/scripts/lib/instance.sh"
+source "$src/tests/integration/lib/graph.sh"
 work=$(mktemp -d)
 chmod 755 "$work"
-EMU_PID=
 failures=0
 cleanup() {
   if [[ -s $work/dc/run/master.pid ]]; then
     local mp; mp=$(cat "$work/dc/run/master.pid"); kill "$mp" 2>/dev/null || true
     wait_gone "$mp" 2>/dev/null || true
   fi
-  if [[ -n $EMU_PID ]]; then kill "$EMU_PID" 2>/dev/null || true; wait "$EMU_PID" 2>/dev/null || true; fi
+  graph_stop
   if (( failures > 0 )); then tail -n 25 "$work"/*.log "$work"/dc/dovecot.log 2>/dev/null || true; fi
   if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
@@ -31,13 +31,7 @@ ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 check() { if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: want [$2] got [$3]"; fi; }
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout "$work/ca.key" \
-  -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$work/server.key" \
-  -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-  -CAcreateserial -days 2 -extfile "$work/san" -out "$work/server.pem" 2>/dev/null
+graph_certs "$work"
 # The Google service account: its key file as Google issues it, and a certificate of its key
 # for the emulator to check signatures with.
 openssl genrsa -out "$work/sa.key" 2048 2>/dev/null
@@ -45,7 +39,7 @@ openssl req -x509 -new -key "$work/sa.key" -days 2 -subj /CN=sa -out "$work/sa.p
 
 port=$(free_port)
 iport=$(free_port)
-G=https://127.0.0.1:$port
+G=https://127.0.0.1:$port  # the token_uri of the key file below
 dir=11111111-2222-3333-4444-555555555555
 cid=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
 /usr/bin/python3 - "$work/sa.key" "$G/google/token" >"$work/sa.json" <<'PY'
@@ -54,15 +48,11 @@ print(json.dumps({"type": "service_account", "project_id": "pj-test", "private_k
                   "private_key": open(sys.argv[1]).read(), "token_uri": sys.argv[2],
                   "client_email": "archiver@pj-test.iam.gserviceaccount.com"}))
 PY
-/usr/bin/python3 "$src/tests/integration/graph_emulator.py" --port "$port" --cert "$work/server.pem" \
-  --key "$work/server.key" --tenant "$dir" --client-id "$cid" --secret 's3cret' \
+graph_start "$work" "$port" --tenant "$dir" --client-id "$cid" --secret 's3cret' \
   --google-cert "$work/sa.pem" --google-email archiver@pj-test.iam.gserviceaccount.com \
-  --exchange-mailbox journal@contoso.example --introspect-port "$iport" --state "$work" \
-  >"$work/emulator.log" 2>&1 &
-EMU_PID=$!
-wait_port "$port" "$EMU_PID"
+  --exchange-mailbox journal@contoso.example --introspect-port "$iport"
 wait_port "$iport" "$EMU_PID"
-ctl() { curl -sf --cacert "$work/ca.pem" -H 'Content-Type: application/json' -d "$2" "$G/_control/$1" >/dev/null; }
+ctl() { graph_ctl "$work" "$@"; }
 
 # dovecot: IMAP and POP3 on loopback, XOAUTH2 only, tokens checked by introspection.
 d=$work/dc

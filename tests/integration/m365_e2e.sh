@@ -15,11 +15,11 @@ src=$1
 pj=$2/cli/postjournal
 fetchbin=$2/fetch/postjournal-fetch
 source "$src/scripts/lib/instance.sh"
+source "$src/tests/integration/lib/graph.sh"
 work=$(mktemp -d)
-EMU_PID=
 failures=0
 cleanup() {
-  if [[ -n $EMU_PID ]]; then kill "$EMU_PID" 2>/dev/null || true; wait "$EMU_PID" 2>/dev/null || true; fi
+  graph_stop
   if (( failures > 0 )); then tail -n 20 "$work"/*.log 2>/dev/null || true; fi
   if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
@@ -29,27 +29,17 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 check() { if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: want [$2] got [$3]"; fi; }
 
 # A test CA, the emulator's certificate for 127.0.0.1, the application's certificate.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout "$work/ca.key" \
-  -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$work/server.key" \
-  -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-  -CAcreateserial -days 2 -extfile "$work/san" -out "$work/server.pem" 2>/dev/null
+graph_certs "$work"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=postjournal-app \
   -keyout "$work/app.key" -out "$work/app.pem" 2>/dev/null
 openssl genrsa -out "$work/other.key" 2048 2>/dev/null
 
 port=$(free_port)
-G=https://127.0.0.1:$port
 dir=11111111-2222-3333-4444-555555555555
 cid=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-/usr/bin/python3 "$src/tests/integration/graph_emulator.py" --port "$port" --cert "$work/server.pem" \
-  --key "$work/server.key" --tenant "$dir" --client-id "$cid" --secret 's3cret~value' \
-  --client-cert "$work/app.pem" --state "$work" >"$work/emulator.log" 2>&1 &
-EMU_PID=$!
-wait_port "$port" "$EMU_PID"
-ctl() { curl -sf --cacert "$work/ca.pem" -H 'Content-Type: application/json' -d "$2" "$G/_control/$1" >/dev/null; }
+graph_start "$work" "$port" --tenant "$dir" --client-id "$cid" --secret 's3cret~value' \
+  --client-cert "$work/app.pem"
+ctl() { graph_ctl "$work" "$@"; }
 stat() { curl -sf --cacert "$work/ca.pem" "$G/_control/stats" | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 
 users='{"users": ['
