@@ -8,7 +8,8 @@
 # mailbox; every retry after a 429 waited its Retry-After (measured by the emulator); a second run
 # fetches nothing; new messages then appear once; an expired delta state (410) resyncs without
 # duplicates; a message deleted between listing and download is a gap; SIGKILL at three points
-# of a run, then a rerun: no gap, no duplicate; a 20 MB message; the delivery's provider fields.
+# of a run, then a rerun: no gap, no duplicate; a 20 MB message; the delivery's provider fields;
+# a group's members; status with each mailbox's progress; the daemon retrieving on its schedule.
 # Usage: m365_e2e.sh SOURCE_DIR BUILD_DIR   (root)
 set -euo pipefail
 src=$1
@@ -70,12 +71,15 @@ microsoft365:
   - {name: contoso-m365, tenant: contoso, directory_id: $dir, client_id: $cid,
      client_secret_file: $work/secret, login_url: "$G", graph_url: "$G", ca_file: $work/ca.pem,
      parallel_mailboxes: 3}
-  - {name: contoso-cert, tenant: contoso, directory_id: $dir, client_id: $cid,
+  - {name: contoso-cert, tenant: contoso, directory_id: $dir, client_id: $cid, active: false,
      certificate_file: $work/app.pem, private_key_file: $work/app.key, users: [user1@contoso.example],
      login_url: "$G", graph_url: "$G", ca_file: $work/ca.pem}
-  - {name: contoso-wrong, tenant: contoso, directory_id: $dir, client_id: $cid,
+  - {name: contoso-legal, tenant: contoso, directory_id: $dir, client_id: $cid, active: false,
+     client_secret_file: $work/secret, users: {group: legal}, login_url: "$G", graph_url: "$G",
+     ca_file: $work/ca.pem}
+  - {name: contoso-wrong, tenant: contoso, directory_id: $dir, client_id: $cid, active: false,
      client_secret_file: $work/wrong, login_url: "$G", graph_url: "$G", ca_file: $work/ca.pem}
-  - {name: contoso-badkey, tenant: contoso, directory_id: $dir, client_id: $cid,
+  - {name: contoso-badkey, tenant: contoso, directory_id: $dir, client_id: $cid, active: false,
      certificate_file: $work/app.pem, private_key_file: $work/other.key, login_url: "$G",
      graph_url: "$G", ca_file: $work/ca.pem}
 YAML
@@ -83,6 +87,8 @@ mkdir -p "$work/spool"
 
 out=$("$fetchbin" -c "$cfg" --validate contoso-m365 2>&1) && rc=0 || rc=$?
 check "--validate with the secret" "0 1 1" "$rc $(grep -c '^  users:    3 mailboxes' <<<"$out") $(grep -c '^  folders:  4 in user1@contoso.example (Inbox, Inbox/Projects, Inbox/Projects/2026, Sent Items)' <<<"$out")"
+out=$("$fetchbin" -c "$cfg" --validate contoso-legal 2>&1) && rc=0 || rc=$?
+check "--validate a group's members (transitiveMembers)" "0 1" "$rc $(grep -c '^  users:    3 mailboxes' <<<"$out")"
 out=$("$fetchbin" -c "$cfg" --validate contoso-cert 2>&1) && rc=0 || rc=$?
 check "--validate with the certificate assertion" "0 1" "$rc $(grep -c 'token:    ok .*(certificate' <<<"$out")"
 out=$("$fetchbin" -c "$cfg" --validate contoso-wrong 2>&1) && rc=0 || rc=$?
@@ -173,5 +179,15 @@ check "verify passes after the kills" 0 "$("$pj" -c "$cfg" verify --tenant conto
 ctl messages '{"user": "user1@contoso.example", "folder": "inbox1", "count": 1, "start": 9000, "size": 20971520}'
 "$fetchbin" -c "$cfg" --once contoso-m365 >"$work/run7.out" 2>"$work/run7.log"
 check "a 20 MB message" 1 "$("$pj" -c "$cfg" search --tenant contoso --since 2000-01-01 --limit 1000000 --json | /usr/bin/python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["size"] > 20000000))')"
+
+# The daemon retrieves the source on its schedule like a mailbox (then SIGTERM stops it).
+ctl messages '{"user": "user2@contoso.example", "folder": "inbox2", "count": 7, "start": 7000}'
+before=$(count | cut -d' ' -f1)
+"$fetchbin" -c "$cfg" -f >"$work/daemon.log" 2>&1 &
+dpid=$!
+for _ in $(seq 600); do (( $(count | cut -d' ' -f1) >= before + 7 )) && break; sleep 0.05; done
+kill -TERM "$dpid"; wait "$dpid" && rc=0 || rc=$?
+check "the daemon retrieved the new messages and stopped on SIGTERM" "$((before + 7)) 0" "$(count | cut -d' ' -f1) $rc"
+check "the daemon logged the run" 1 "$(grep -c 'microsoft365=contoso-m365 retrieved mailboxes=3 listed=7 archived=7' "$work/daemon.log")"
 
 if (( failures == 0 )); then echo "PASS: m365_e2e"; else echo "FAILED: $failures"; exit 1; fi
