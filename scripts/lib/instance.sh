@@ -2,12 +2,16 @@
 # instance (never /etc/postfix) and postjournal-milter, started on 127.0.0.1 and stopped by PID.
 # Waits are on ports and PIDs, never fixed sleeps. Needs root (postfix set-permissions).
 
-# free_port: a TCP port nothing listens on.
+# free_port: a TCP port no socket uses, below the kernel's ephemeral range: a port of that range
+# may be the local end of an outgoing connection (or its TIME_WAIT) of another test running in
+# parallel, and a listener then cannot bind it.
 free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    ss -ltn "sport = :$p" | grep -q ":$p " || { echo "$p"; return 0; }
+  local p low high
+  read -r low high </proc/sys/net/ipv4/ip_local_port_range
+  (( low > 12000 )) || low=61000  # an unusual range: fall back to the top
+  for _ in $(seq 200); do
+    if (( low == 61000 )); then p=$(( 61000 + RANDOM % 4000 )); else p=$(( 10000 + RANDOM % (low - 10000) )); fi
+    ss -tan "( sport = :$p or dport = :$p )" | grep -q ":$p " || { echo "$p"; return 0; }
   done
   return 1
 }
